@@ -1,0 +1,31 @@
+"""Request dependencies: the unit of work and the authenticated Context."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from crmcore.db.session import UnitOfWork, unit_of_work
+from crmcore.kernel.context import Context
+from crmcore.kernel.wire import utc_now
+
+
+def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    with unit_of_work(request.app.state.session_factory) as uow:
+        yield uow
+
+
+# scope="function": the transaction commits after the endpoint returns and before the response
+# is sent, so a client never sees success for a write that did not commit.
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+
+
+def _context(request: Request, uow: UnitOfWorkDep) -> Context:
+    now = utc_now()
+    caller = request.app.state.authenticator.authenticate(
+        uow, request.headers.get("authorization"), now
+    )
+    return Context(uow=uow, caller=caller, now=now)
+
+
+ContextDep = Annotated[Context, Depends(_context)]

@@ -1,0 +1,121 @@
+"""THE mapping from errors to HTTP: status by category, SOLAPI body ``{"errorCode","errorMessage"}``."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from crmcore.api.responses import ErrorBody, error_response
+from crmcore.kernel import errors
+
+log = logging.getLogger("crmcore.api")
+
+STATUS: dict[type[errors.CrmError], int] = {
+    errors.InvalidInput: 400,
+    errors.Unauthenticated: 401,
+    errors.AuthRejected: 403,
+    errors.Forbidden: 403,
+    errors.QuotaExceeded: 403,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.Gone: 410,
+    errors.PayloadTooLarge: 413,
+    errors.Unavailable: 503,
+}
+
+_HTTP_CODES = {
+    400: "BadRequest",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    413: "PayloadTooLarge",
+    415: "UnsupportedMediaType",
+}
+
+
+def status_of(error_class: type[errors.CrmError]) -> int:
+    for klass in error_class.__mro__:
+        if klass in STATUS:
+            return STATUS[klass]
+    return 500
+
+
+def error_responses(*error_classes: type[errors.CrmError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the given errors, plus the authentication errors of every route."""
+    by_status: dict[int, list[str]] = {}
+    for klass in (
+        errors.Unauthenticated,
+        errors.AuthRejected,
+        errors.ValidationError,
+        *error_classes,
+    ):
+        codes = by_status.setdefault(status_of(klass), [])
+        code = "InvalidAPIKey | RequestTimeTooSkewed | SignatureDoesNotMatch | DuplicatedSignature"
+        codes.append(code if klass is errors.AuthRejected else klass.code)
+    return {
+        status: {"model": ErrorBody, "description": " | ".join(dict.fromkeys(codes))}
+        for status, codes in sorted(by_status.items())
+    }
+
+
+def _describe_validation(error: RequestValidationError) -> str:
+    problems = []
+    for item in error.errors()[:5]:
+        if item.get("type") == "json_invalid":
+            return "The request body is not valid JSON"
+        location = [
+            str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
+        ]
+        field = ".".join(location) or "body"
+        problems.append(f"{field}: {item.get('msg', 'is invalid')}")
+    return "; ".join(problems) or "The request is invalid"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def crm_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, errors.CrmError)
+        return error_response(status_of(type(exc)), exc.code, exc.message)
+
+    async def validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(400, "ValidationError", _describe_validation(exc))
+
+    async def http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        code = _HTTP_CODES.get(exc.status_code, "HttpError")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        if exc.status_code == 404:
+            message = "No such route"
+        return error_response(exc.status_code, code, message)
+
+    async def database_error(_request: Request, exc: Exception) -> Response:
+        if isinstance(exc, PoolTimeoutError) or (
+            isinstance(exc, DBAPIError)
+            and (exc.connection_invalidated or _is_connection_error(exc))
+        ):
+            log.warning("database unavailable: %s", type(exc).__name__)
+            return error_response(503, "ServiceUnavailable", "The database is not reachable")
+        log.exception("database error", exc_info=exc)
+        return error_response(500, "InternalServerError", "An unexpected error occurred")
+
+    async def unexpected(_request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error", exc_info=exc)
+        return error_response(500, "InternalServerError", "An unexpected error occurred")
+
+    app.add_exception_handler(errors.CrmError, crm_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(DBAPIError, database_error)
+    app.add_exception_handler(PoolTimeoutError, database_error)
+    app.add_exception_handler(Exception, unexpected)
+
+
+def _is_connection_error(exc: DBAPIError) -> bool:
+    return isinstance(exc, OperationalError | InterfaceError)

@@ -1,0 +1,39 @@
+"""OpenAPI conventions SOLAPI's CLI relies on: ``<tag>_<name>`` operationIds, per-operation params."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+OPENAPI_PATH = "/crm-core/v1/public/openapi/json"
+
+
+def operation_id(route: APIRoute) -> str:
+    return f"{route.tags[0]}_{route.name}" if route.tags else route.name
+
+
+def install_openapi(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title="crmcore (SOLAPI CRM Core compatible)",
+                version=app.version,
+                openapi_version="3.0.3",
+                description="Requests are signed: `Authorization: HMAC-SHA256 apiKey=..., "
+                "date=..., salt=..., signature=hex(HMAC-SHA256(apiSecret, date + salt))`.",
+                routes=app.routes,
+            )
+            components = schema.setdefault("components", {})
+            components["securitySchemes"] = {
+                "HMAC": {"type": "apiKey", "in": "header", "name": "Authorization"}
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path.startswith("/crm-core/v1/public/"):
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"HMAC": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = build  # type: ignore[method-assign]

@@ -1,0 +1,12 @@
+"""Mounts every domain router under ``/crm-core/v1``."""
+
+from fastapi import APIRouter
+
+from crmcore.entities.router import router as entities_router
+from crmcore.plans.router import router as plans_router
+
+API_PREFIX = "/crm-core/v1"
+
+api_router = APIRouter(prefix=API_PREFIX)
+api_router.include_router(entities_router)
+api_router.include_router(plans_router)

@@ -1,0 +1,63 @@
+"""The application factory: ``create_app(settings)``; the lifespan owns engine and stores."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+
+from crmcore import __version__
+from crmcore.api.errors import install_error_handlers
+from crmcore.api.middleware import BodyLimitMiddleware
+from crmcore.api.openapi import OPENAPI_PATH, install_openapi, operation_id
+from crmcore.api.router import api_router
+from crmcore.auth.keys import Authenticator
+from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
+from crmcore.config import Settings
+from crmcore.db.engine import make_engine
+from crmcore.db.session import make_session_factory
+from crmcore.kernel.secrets import SecretBox, load_or_create_key
+from crmcore.logs import configure_logging
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        replay_store: ReplayStore = (
+            RedisReplayStore(settings.redis_url) if settings.redis_url else DatabaseReplayStore()
+        )
+        key = load_or_create_key(settings.secret_key, settings.secret_key_file)
+        app.state.session_factory = make_session_factory(engine)
+        app.state.authenticator = Authenticator(
+            secret_box=SecretBox(key),
+            replay_store=replay_store,
+            skew=timedelta(seconds=settings.signature_skew_seconds),
+        )
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="crmcore",
+        version=__version__,
+        lifespan=lifespan,
+        openapi_url=OPENAPI_PATH,
+        docs_url="/crm-core/v1/public/docs",
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_error_handlers(app)
+    install_openapi(app)
+    app.include_router(api_router)
+    return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """Entry point for ``uvicorn --factory`` (used by ``crmcore serve --workers N``)."""
+    return create_app(Settings())

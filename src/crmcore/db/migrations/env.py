@@ -1,0 +1,40 @@
+"""Alembic environment: one chain for SQLite and PostgreSQL."""
+
+from alembic import context
+from sqlalchemy import Connection
+
+from crmcore.config import Settings
+from crmcore.db.engine import make_engine
+from crmcore.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _run(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    connection = config.attributes.get("connection")
+    if connection is not None:
+        _run(connection)
+        return
+    url = config.get_main_option("sqlalchemy.url")
+    settings = Settings(database_url=url) if url else Settings()
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            _run(connection)
+    finally:
+        engine.dispose()
+
+
+run_migrations_online()

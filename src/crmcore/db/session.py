@@ -1,0 +1,45 @@
+"""The unit of work: one transaction per request, committed on success, rolled back on error."""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+RollbackHook = Callable[[Session], None]
+
+
+class UnitOfWork:
+    """A session plus work that must survive a rollback (e.g. remembering a used signature)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._after_rollback: list[RollbackHook] = []
+
+    def after_rollback(self, hook: RollbackHook) -> None:
+        self._after_rollback.append(hook)
+
+    def run_rollback_hooks(self, factory: sessionmaker[Session]) -> None:
+        for hook in self._after_rollback:
+            with factory.begin() as session:
+                hook(session)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@contextmanager
+def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
+    session = factory()
+    uow = UnitOfWork(session)
+    try:
+        yield uow
+        session.commit()
+    except BaseException:
+        session.rollback()
+        session.close()
+        uow.run_rollback_hooks(factory)
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,84 @@
+"""Every query of the entities domain."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+
+from crmcore.entities.view_settings import PropertyFacts
+from crmcore.kernel.repository import AccountRepository
+from crmcore.models import Entity, Member
+from crmcore.models.account import MemberStatus
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class EntityRepository(AccountRepository[Entity]):
+    model = Entity
+
+    def get(self, entity_id: str) -> Entity | None:
+        return self.session.scalars(
+            self.select().where(Entity.entity_id == entity_id)
+        ).one_or_none()
+
+    def get_for_update(self, entity_id: str) -> Entity | None:
+        statement = self.select().where(Entity.entity_id == entity_id).with_for_update()
+        return self.session.scalars(statement).one_or_none()
+
+    def list_active(self, keyword: str | None, limit: int) -> Sequence[Entity]:
+        statement = self.select().where(Entity.is_deleted.is_(False))
+        if keyword:
+            pattern = f"%{_escape_like(keyword.lower())}%"
+            statement = statement.where(func.lower(Entity.name).like(pattern, escape="\\"))
+        statement = statement.order_by(Entity.priority, Entity.date_created, Entity.entity_id)
+        return self.session.scalars(statement.limit(limit)).all()
+
+    def list_trashed(self, limit: int) -> Sequence[Entity]:
+        statement = (
+            self.select()
+            .where(Entity.is_deleted.is_(True))
+            .order_by(Entity.deleted_at.desc(), Entity.entity_id)
+            .limit(limit)
+        )
+        return self.session.scalars(statement).all()
+
+    def count_all(self) -> int:
+        """Live and trashed entities: both count toward ``entities.max``."""
+        statement = select(func.count()).select_from(Entity).where(self.scope())
+        return int(self.session.scalar(statement) or 0)
+
+    def next_priority(self) -> float:
+        statement = select(func.max(Entity.priority)).where(self.scope())
+        highest = self.session.scalar(statement)
+        return 0.0 if highest is None else float(highest) + 1
+
+    def slug_taken(self, slug: str, except_entity_id: str | None = None) -> bool:
+        statement = select(Entity.entity_id).where(self.scope(), Entity.slug == slug)
+        if except_entity_id is not None:
+            statement = statement.where(Entity.entity_id != except_entity_id)
+        return self.session.scalar(statement.limit(1)) is not None
+
+    def active_by_ids(self, entity_ids: Sequence[str]) -> Sequence[Entity]:
+        statement = self.select().where(
+            Entity.is_deleted.is_(False), Entity.entity_id.in_(entity_ids)
+        )
+        return self.session.scalars(statement).all()
+
+    def delete(self, entity: Entity) -> None:
+        self.session.execute(
+            delete(Entity).where(self.scope(), Entity.entity_id == entity.entity_id)
+        )
+
+    def is_active_member(self, member_id: str) -> bool:
+        statement = select(Member.member_id).where(
+            Member.account_id == self.account_id,
+            Member.workspace_id == self.workspace_id,
+            Member.member_id == member_id,
+            Member.status == MemberStatus.ACTIVE,
+        )
+        return self.session.scalar(statement) is not None
+
+    def property_facts(self, entity: Entity) -> dict[str, PropertyFacts]:
+        """The entity's live properties. None exist until the properties domain adds them."""
+        return {}

@@ -1,0 +1,241 @@
+"""The rules of the Entities API: roles, record access, slugs, quotas, trash."""
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from crmcore.db.dialect import lock_account
+from crmcore.entities.repository import EntityRepository
+from crmcore.entities.schemas import MAX_ENTITIES_LISTED, EntityCreate, EntityUpdate
+from crmcore.entities.view_settings import (
+    default_view_settings,
+    merge_view_settings,
+    normalise_widgets,
+    validate_view_settings,
+)
+from crmcore.kernel.context import Caller, Context
+from crmcore.kernel.errors import (
+    DuplicateEntity,
+    EntityGone,
+    Forbidden,
+    ValidationError,
+    not_found,
+)
+from crmcore.kernel.ids import IdKind, new_id
+from crmcore.kernel.wire import format_datetime
+from crmcore.models import Entity
+from crmcore.models.entity import RecordAccess
+from crmcore.plans import service as plan_service
+from crmcore.plans.limits import Dimension
+
+#: Trashed entities are purged after this long (the records' retention, applied to entities).
+TRASH_RETENTION = timedelta(days=14)
+
+
+def can_access(caller: Caller, entity: Entity) -> bool:
+    """``recordAccess``: who may read and use an entity and its records."""
+    if caller.is_owner or entity.record_access == RecordAccess.PUBLIC:
+        return True
+    if entity.record_access == RecordAccess.ENTITY_OWNER_ONLY:
+        return entity.owner_id == caller.member_id
+    return False
+
+
+def _repository(ctx: Context) -> EntityRepository:
+    return EntityRepository(ctx.session, ctx.caller)
+
+
+def _require_owner(ctx: Context, action: str) -> None:
+    if not ctx.caller.is_owner:
+        raise Forbidden(f"Only a CRM OWNER may {action}")
+
+
+def _find(repository: EntityRepository, entity_id: str) -> Entity:
+    entity = repository.get(entity_id)
+    if entity is None:
+        raise not_found("Entity", entity_id)
+    return entity
+
+
+def get_accessible(ctx: Context, entity_id: str) -> Entity:
+    """An active entity the caller may use: 404 unknown, 410 trashed, 403 no access."""
+    entity = _find(_repository(ctx), entity_id)
+    if entity.is_deleted:
+        raise EntityGone(f"Entity '{entity_id}' is in the trash")
+    if not can_access(ctx.caller, entity):
+        raise Forbidden(f"You do not have access to entity '{entity_id}'")
+    return entity
+
+
+def list_entities(ctx: Context, keyword: str | None) -> Sequence[Entity]:
+    entities = _repository(ctx).list_active(keyword, MAX_ENTITIES_LISTED)
+    return [entity for entity in entities if can_access(ctx.caller, entity)]
+
+
+def create(ctx: Context, data: EntityCreate) -> Entity:
+    _require_owner(ctx, "create entities")
+    repository = _repository(ctx)
+    caller = ctx.caller
+    owner_id = data.owner_id or caller.member_id
+    if not repository.is_active_member(owner_id):
+        raise ValidationError(f"ownerId: '{owner_id}' is not an active CRM member")
+    view_settings = default_view_settings()
+    if data.view_settings is not None:
+        view_settings = merge_view_settings(view_settings, data.view_settings)
+    validate_view_settings(view_settings, {})
+    widgets = normalise_widgets(data.insight_widgets or [], {})
+
+    lock_account(ctx.session, caller.account_id)
+    plan_service.ensure_room(ctx, Dimension.ENTITIES_MAX, repository.count_all())
+    if repository.slug_taken(data.slug):
+        raise DuplicateEntity(f"An entity with slug '{data.slug}' already exists")
+    entity = Entity(
+        account_id=caller.account_id,
+        entity_id=new_id(IdKind.ENTITY, ctx.now),
+        workspace_id=caller.workspace_id,
+        name=data.name,
+        slug=data.slug,
+        description=data.description or None,
+        property_ids=[],
+        view_settings=view_settings,
+        insight_widgets=widgets,
+        record_access=data.record_access,
+        owner_id=owner_id,
+        priority=data.priority if data.priority is not None else repository.next_priority(),
+        is_deleted=False,
+        created_by=caller.member_id,
+        updated_by=caller.member_id,
+        date_created=ctx.now,
+        date_updated=ctx.now,
+    )
+    repository.add(entity)
+    _flush_unique_slug(ctx, data.slug)
+    return entity
+
+
+def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
+    repository = _repository(ctx)
+    entity = get_accessible(ctx, entity_id)
+    changes = data.model_fields_set
+    if "record_access" in changes and data.record_access != entity.record_access:
+        _require_owner(ctx, "change recordAccess")
+    if "owner_id" in changes and data.owner_id != entity.owner_id:
+        _require_owner(ctx, "change ownerId")
+        if not repository.is_active_member(data.owner_id):
+            raise ValidationError(f"ownerId: '{data.owner_id}' is not an active CRM member")
+    if not changes:
+        return entity
+
+    properties = repository.property_facts(entity)
+    if "property_ids" in changes:
+        entity.property_ids = _reordered_property_ids(entity.property_ids, data.property_ids)
+    if "view_settings" in changes:
+        view_settings = merge_view_settings(entity.view_settings, data.view_settings)
+        validate_view_settings(view_settings, properties)
+        entity.view_settings = view_settings
+    if "insight_widgets" in changes:
+        entity.insight_widgets = normalise_widgets(data.insight_widgets, properties)
+    if "slug" in changes and data.slug != entity.slug:
+        if repository.slug_taken(data.slug, except_entity_id=entity.entity_id):
+            raise DuplicateEntity(f"An entity with slug '{data.slug}' already exists")
+        entity.slug = data.slug
+    if "name" in changes:
+        entity.name = data.name
+    if "description" in changes:
+        entity.description = data.description or None
+    if "record_access" in changes:
+        entity.record_access = data.record_access
+    if "owner_id" in changes:
+        entity.owner_id = data.owner_id
+    if "priority" in changes:
+        entity.priority = data.priority
+    entity.updated_by = ctx.caller.member_id
+    entity.date_updated = ctx.now
+    _flush_unique_slug(ctx, entity.slug)
+    return entity
+
+
+def _reordered_property_ids(current: Sequence[str], requested: Sequence[str]) -> list[str]:
+    """The requested order first; live properties left out keep their relative order after it."""
+    if len(set(requested)) != len(requested):
+        raise ValidationError("propertyIds: IDs must be distinct")
+    unknown = [property_id for property_id in requested if property_id not in current]
+    if unknown:
+        raise ValidationError(f"propertyIds: '{unknown[0]}' is not a property of this entity")
+    chosen = set(requested)
+    return [*requested, *(property_id for property_id in current if property_id not in chosen)]
+
+
+def trash(ctx: Context, entity_id: str) -> Entity:
+    entity = _find(_repository(ctx), entity_id)
+    if entity.is_deleted:
+        raise EntityGone(f"Entity '{entity_id}' is already in the trash")
+    _require_owner(ctx, "delete entities")
+    entity.is_deleted = True
+    entity.deleted_at = ctx.now
+    entity.deleted_by = ctx.caller.member_id
+    entity.date_updated = ctx.now
+    entity.updated_by = ctx.caller.member_id
+    ctx.session.flush()
+    return entity
+
+
+def list_trash(ctx: Context) -> Sequence[Entity]:
+    _require_owner(ctx, "list the entity trash")
+    return _repository(ctx).list_trashed(MAX_ENTITIES_LISTED)
+
+
+def restore(ctx: Context, entity_id: str) -> Entity:
+    entity = _find(_repository(ctx), entity_id)
+    _require_owner(ctx, "restore entities")
+    if not entity.is_deleted:
+        raise ValidationError(f"Entity '{entity_id}' is not in the trash")
+    entity.is_deleted = False
+    entity.deleted_at = None
+    entity.deleted_by = None
+    entity.date_updated = ctx.now
+    entity.updated_by = ctx.caller.member_id
+    ctx.session.flush()
+    return entity
+
+
+def delete_permanently(ctx: Context, entity_id: str) -> str:
+    repository = _repository(ctx)
+    entity = _find(repository, entity_id)
+    _require_owner(ctx, "delete entities")
+    repository.delete(entity)
+    return entity_id
+
+
+def reorder(ctx: Context, entity_ids: Sequence[str]) -> Sequence[Entity]:
+    if len(set(entity_ids)) != len(entity_ids):
+        raise ValidationError("entityIds: IDs must be distinct")
+    repository = _repository(ctx)
+    found = {entity.entity_id: entity for entity in repository.active_by_ids(entity_ids)}
+    missing = [entity_id for entity_id in entity_ids if entity_id not in found]
+    if missing:
+        raise ValidationError(f"entityIds: '{missing[0]}' is not an active entity")
+    listed = set(entity_ids)
+    others = [e for e in repository.list_active(None, 10_000) if e.entity_id not in listed]
+    for position, entity in enumerate([*(found[i] for i in entity_ids), *others]):
+        if entity.priority != position:
+            entity.priority = float(position)
+            entity.date_updated = ctx.now
+            entity.updated_by = ctx.caller.member_id
+    ctx.session.flush()
+    return list_entities(ctx, None)
+
+
+def purge_at(entity: Entity) -> str | None:
+    if entity.deleted_at is None:
+        return None
+    return format_datetime(entity.deleted_at + TRASH_RETENTION)
+
+
+def _flush_unique_slug(ctx: Context, slug: str) -> None:
+    """The unique index is the last word: a concurrent create with the same slug loses here."""
+    try:
+        ctx.session.flush()
+    except IntegrityError as error:
+        raise DuplicateEntity(f"An entity with slug '{slug}' already exists") from error

@@ -1,0 +1,33 @@
+"""What every service call receives: the unit of work, who is calling, and when."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from crmcore.db.session import UnitOfWork
+from crmcore.models.account import PlanTier, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account_id: str
+    workspace_id: str
+    member_id: str
+    role: Role
+    tier: PlanTier
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role is Role.OWNER
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    uow: UnitOfWork
+    caller: Caller
+    now: datetime
+
+    @property
+    def session(self) -> Session:
+        return self.uow.session

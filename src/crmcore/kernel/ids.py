@@ -1,0 +1,56 @@
+"""CRM object IDs: ``CRM`` + kind + ``1`` + ``yyMMddHHmmss`` + milliseconds + 11 random characters.
+
+Every ID is 32 characters and sorts by creation time (to the millisecond).
+"""
+
+import secrets
+import string
+from datetime import datetime
+from enum import StrEnum
+
+from crmcore.kernel.wire import utc_now
+
+_ALPHANUMERIC = string.digits + string.ascii_uppercase + string.ascii_lowercase
+_URL_SAFE = _ALPHANUMERIC + "-_"
+_UPPER_ALPHANUMERIC = string.digits + string.ascii_uppercase
+
+
+class IdKind(StrEnum):
+    ENTITY = "ET"
+    PROPERTY = "PP"
+    PROPERTY_GROUP = "PG"
+    RECORD = "RC"
+    RELATIONSHIP = "RL"
+    RELATIONSHIP_TYPE = "RT"
+    SEGMENT = "SG"
+    ACTIVITY = "AC"
+    EVENT = "EV"
+    FILE = "FL"
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def new_id(kind: IdKind, now: datetime | None = None) -> str:
+    moment = now or utc_now()
+    stamp = moment.strftime("%y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+    return f"CRM{kind.value}1{stamp}{_random(_ALPHANUMERIC, 11)}"
+
+
+def new_account_id(now: datetime | None = None) -> str:
+    """14 digits: the creation date ``yyMMdd`` then 8 random digits, like SOLAPI's account IDs."""
+    moment = now or utc_now()
+    return moment.strftime("%y%m%d") + _random(string.digits, 8)
+
+
+def new_member_id() -> str:
+    return "MEM" + _random(_URL_SAFE, 11)
+
+
+def new_api_key() -> str:
+    return "NCS" + _random(_UPPER_ALPHANUMERIC, 13)
+
+
+def new_api_secret() -> str:
+    return _random(_UPPER_ALPHANUMERIC, 32)

@@ -1,0 +1,32 @@
+"""Wire conventions: UTC timestamps with milliseconds, camelCase JSON."""
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def format_datetime(value: datetime) -> str:
+    """``2026-04-22T15:30:00.000Z``: the one date format of every response."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class WireModel(BaseModel):
+    """Base of every request and response schema: camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+
+
+class StrictWireModel(WireModel):
+    """Request bodies: unknown fields are ignored, as SOLAPI does, but types are not coerced."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True
+    )

@@ -1,0 +1,7 @@
+"""All tables, imported here so that Alembic sees one metadata."""
+
+from crmcore.models.account import Account, ApiKey, Member, UsedSignature
+from crmcore.models.base import Base
+from crmcore.models.entity import Entity
+
+__all__ = ["Account", "ApiKey", "Base", "Entity", "Member", "UsedSignature"]

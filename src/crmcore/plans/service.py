@@ -1,0 +1,67 @@
+"""The caller's plan: effective limits, usage, and the checks other domains call."""
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crmcore.kernel.context import Context
+from crmcore.kernel.wire import format_datetime
+from crmcore.models import Account, Entity
+from crmcore.plans import quota
+from crmcore.plans.limits import Dimension, LimitValue, effective_limits
+
+
+def _account(ctx: Context) -> Account:
+    account = ctx.session.get(Account, ctx.caller.account_id)
+    assert account is not None  # the caller was authenticated against it
+    return account
+
+
+def limits(ctx: Context) -> dict[Dimension, LimitValue]:
+    account = _account(ctx)
+    return effective_limits(ctx.caller.tier, account.limit_overrides)
+
+
+def ensure_room(ctx: Context, dimension: Dimension, used: int, requested: int = 1) -> None:
+    quota.ensure_room(dimension, limits(ctx)[dimension], used, requested)
+
+
+def ensure_enabled(ctx: Context, dimension: Dimension) -> None:
+    quota.ensure_enabled(dimension, limits(ctx)[dimension])
+
+
+def _usage(ctx: Context) -> dict[str, int]:
+    caller = ctx.caller
+    entities = ctx.session.scalar(
+        select(func.count()).select_from(Entity).where(Entity.account_id == caller.account_id)
+    )
+    return {Dimension.ENTITIES_MAX.value: int(entities or 0)}
+
+
+def my_plan(ctx: Context) -> dict[str, Any]:
+    account = _account(ctx)
+    tier = ctx.caller.tier
+    current = effective_limits(tier, account.limit_overrides)
+    return {
+        "accountPlanId": f"PLAN-{account.account_id}",
+        "accountId": account.account_id,
+        "planId": f"crmcore-{tier.value.lower()}",
+        "tier": tier.value,
+        "usage": _usage(ctx),
+        "limits": {dimension.value: value for dimension, value in current.items()},
+        "overrides": dict(account.limit_overrides or {}),
+        "userOverageMode": "BLOCK",
+        "userOverageCapKRW": 0,
+        "currentMonthOverageKRW": 0,
+        "subscriptionStatus": "ACTIVE",
+        "subscriptionStartedAt": format_datetime(account.plan_started_at),
+        "subscriptionRenewsAt": None,
+        "scheduledTier": None,
+        "scheduledChangeAt": None,
+        "scheduledAction": None,
+        "paymentMethodId": None,
+        "paymentMethodLast4": None,
+        "paymentMethodBrand": None,
+        "paymentFailedAt": None,
+        "lastBillingAmount": 0,
+    }

@@ -1,0 +1,97 @@
+"""Typed builders: tenants and their members, created through the same services as the CLI."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi.testclient import TestClient
+from httpx2 import Response
+
+from crmcore.accounts import service as account_service
+from crmcore.config import Settings
+from crmcore.db.engine import make_engine
+from crmcore.db.session import make_session_factory
+from crmcore.kernel.secrets import SecretBox
+from crmcore.models.account import PlanTier, Role
+from tests.signing import sign
+
+
+@dataclass
+class Tenant:
+    """One member's signed view of the API."""
+
+    client: TestClient
+    account_id: str
+    member_id: str
+    api_key: str
+    api_secret: str
+    factory: "TenantFactory" = field(repr=False)
+
+    def headers(self, **sign_options: Any) -> dict[str, str]:
+        return {"Authorization": sign(self.api_key, self.api_secret, **sign_options)}
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Response:
+        headers = {**self.headers(), **kwargs.pop("headers", {})}
+        return self.client.request(method, "/crm-core/v1" + path, headers=headers, **kwargs)
+
+    def get(self, path: str, **kwargs: Any) -> Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> Response:
+        return self.request("POST", path, **kwargs)
+
+    def patch(self, path: str, **kwargs: Any) -> Response:
+        return self.request("PATCH", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def member(self, role: Role = Role.MEMBER, workspace_id: str = "") -> "Tenant":
+        """Another member of the same account."""
+        return self.factory.member(self.account_id, role, workspace_id)
+
+
+class TenantFactory:
+    def __init__(self, settings: Settings, client: TestClient) -> None:
+        self.settings = settings
+        self.client = client
+        self.box = SecretBox(settings.secret_key or "")
+        self._engine = make_engine(settings)
+        self._sessions = make_session_factory(self._engine)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def account(self, tier: PlanTier = PlanTier.ENTERPRISE) -> Tenant:
+        with self._sessions.begin() as session:
+            created = account_service.create_account(session, self.box, tier)
+        credentials = created.credentials
+        return Tenant(
+            self.client,
+            created.account_id,
+            credentials.member_id,
+            credentials.api_key,
+            credentials.api_secret,
+            self,
+        )
+
+    def member(self, account_id: str, role: Role, workspace_id: str = "") -> Tenant:
+        with self._sessions.begin() as session:
+            credentials = account_service.create_member(
+                session, self.box, account_id, role, workspace_id
+            )
+        return Tenant(
+            self.client,
+            account_id,
+            credentials.member_id,
+            credentials.api_key,
+            credentials.api_secret,
+            self,
+        )
+
+    def set_plan(self, account_id: str, tier: PlanTier) -> None:
+        with self._sessions.begin() as session:
+            account_service.set_plan(session, account_id, tier)
+
+    def revoke(self, api_key: str) -> None:
+        with self._sessions.begin() as session:
+            account_service.revoke_key(session, api_key)
