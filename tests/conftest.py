@@ -15,7 +15,9 @@ from crmcore.config import Settings
 from crmcore.db.migrate import upgrade
 from tests.builders import Tenant, TenantFactory
 
-PG_ADMIN_URL = os.environ.get("CRMCORE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CRMCORE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 TEST_SECRET_KEY = "test-secret-key-for-encrypting-api-secrets"
 BACKENDS = [
     pytest.param("sqlite", marks=pytest.mark.sqlite),
@@ -33,7 +35,7 @@ def _pg_url(database: str) -> str:
 
 def _pg_admin(statement: str) -> None:
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(statement)  # type: ignore[arg-type]
+        connection.execute(statement)
 
 
 @pytest.fixture(scope="session")
@@ -53,9 +55,7 @@ def postgresql_template() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-def settings(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Settings]:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """A freshly migrated, empty database of the requested kind, for this test alone."""
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")

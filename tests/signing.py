@@ -11,7 +11,9 @@ DateFormat = Callable[[datetime], str]
 
 def node_date(moment: datetime) -> str:
     """``new Date().toISOString()``: milliseconds and Z (SOLAPI's CRM samples)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return (
+        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    )
 
 
 def python_sdk_date(moment: datetime) -> str:

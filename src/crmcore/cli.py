@@ -148,7 +148,8 @@ def _print_welcome(account_id: str, credentials: Credentials, host: str, port: i
         'date = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="milliseconds")'
         '.replace("+00:00", "Z")\n'
         "salt = secrets.token_hex(16)\n"
-        "signature = hmac.new(secret.encode(), (date + salt).encode(), hashlib.sha256).hexdigest()\n"
+        "signature = hmac.new(secret.encode(), (date + salt).encode(), hashlib.sha256)"
+        ".hexdigest()\n"
         f'request = urllib.request.Request("{base}/crm-core/v1/entities", headers={{\n'
         '    "Authorization": f"HMAC-SHA256 apiKey={key}, date={date}, salt={salt}, '
         'signature={signature}"})\n'

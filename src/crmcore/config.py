@@ -42,7 +42,7 @@ class Settings(BaseSettings):
 
     @property
     def secret_key_file(self) -> Path:
-        """Where a generated secret key lives: beside the SQLite file, else the working directory."""
+        """Where a generated key lives: beside the SQLite file, else the working directory."""
         if self.is_sqlite:
             path = self.sqlalchemy_url.split("///", 1)[-1]
             if path and path != ":memory:":

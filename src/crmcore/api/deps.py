@@ -28,4 +28,12 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
     return Context(uow=uow, caller=caller, now=now)
 
 
+def authenticate_request(request: Request) -> None:
+    """Authenticate in a unit of work of its own (for requests that fail before dependencies)."""
+    with unit_of_work(request.app.state.session_factory) as uow:
+        request.app.state.authenticator.authenticate(
+            uow, request.headers.get("authorization"), utc_now()
+        )
+
+
 ContextDep = Annotated[Context, Depends(_context)]

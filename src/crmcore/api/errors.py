@@ -1,4 +1,4 @@
-"""THE mapping from errors to HTTP: status by category, SOLAPI body ``{"errorCode","errorMessage"}``."""
+"""THE mapping from errors to HTTP: status by category; body ``{"errorCode","errorMessage"}``."""
 
 import logging
 from typing import Any
@@ -29,7 +29,7 @@ STATUS: dict[type[errors.CrmError], int] = {
 }
 
 _HTTP_CODES = {
-    400: "BadRequest",
+    400: "ValidationError",
     401: "Unauthorized",
     403: "Forbidden",
     404: "NotFound",
@@ -50,12 +50,12 @@ def status_of(error_class: type[errors.CrmError]) -> int:
 def error_responses(*error_classes: type[errors.CrmError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given errors, plus the authentication errors of every route."""
     by_status: dict[int, list[str]] = {}
-    for klass in (
+    always: list[type[errors.CrmError]] = [
         errors.Unauthenticated,
         errors.AuthRejected,
         errors.ValidationError,
-        *error_classes,
-    ):
+    ]
+    for klass in [*always, *error_classes]:
         codes = by_status.setdefault(status_of(klass), [])
         code = "InvalidAPIKey | RequestTimeTooSkewed | SignatureDoesNotMatch | DuplicatedSignature"
         codes.append(code if klass is errors.AuthRejected else klass.code)

@@ -1,4 +1,4 @@
-"""OpenAPI conventions SOLAPI's CLI relies on: ``<tag>_<name>`` operationIds, per-operation params."""
+"""OpenAPI as SOLAPI's CLI reads it: ``<tag>_<name>`` operationIds, parameters per operation."""
 
 from typing import Any
 

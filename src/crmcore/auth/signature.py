@@ -1,4 +1,4 @@
-"""Parsing and checking of ``Authorization: HMAC-SHA256 apiKey=..., date=..., salt=..., signature=...``.
+"""Parsing and checking ``Authorization: HMAC-SHA256 apiKey=.., date=.., salt=.., signature=..``.
 
 Pure functions: no I/O, no clock of their own.
 """

@@ -17,9 +17,10 @@ def is_postgresql(session: Session) -> bool:
 def insert_ignoring_conflicts(session: Session, table: Table, values: dict[str, Any]) -> bool:
     """Insert one row unless it violates a unique constraint; return whether it was inserted."""
     insert = pg_insert if is_postgresql(session) else sqlite_insert
-    statement = insert(table).values(**values).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+    first_column = next(iter(table.primary_key.columns))
+    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
+    statement = insert(table).values(**values).on_conflict_do_nothing().returning(first_column)
+    return session.execute(statement).first() is not None
 
 
 def lock_account(session: Session, account_id: str) -> None:

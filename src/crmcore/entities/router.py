@@ -1,12 +1,13 @@
 """HTTP endpoints of the Entities API: parse, call one service function, render."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from crmcore.api.deps import ContextDep
 from crmcore.api.errors import error_responses
 from crmcore.api.responses import JsonResponse
+from crmcore.api.routing import CrmRoute
 from crmcore.entities import service as entity_service
 from crmcore.entities.schemas import (
     EntityCreate,
@@ -19,10 +20,14 @@ from crmcore.entities.schemas import (
 from crmcore.kernel import errors
 from crmcore.kernel.wire import format_datetime
 
-router = APIRouter(prefix="/entities", tags=["entities"], default_response_class=JsonResponse)
+router = APIRouter(
+    prefix="/entities", tags=["entities"], default_response_class=JsonResponse, route_class=CrmRoute
+)
 
-_ONE = {200: {"model": EntityOut, "description": "The entity"}}
-_MANY = {200: {"model": list[EntityOut], "description": "Entities"}}
+Responses = dict[int | str, dict[str, Any]]
+_ONE: Responses = {200: {"model": EntityOut, "description": "The entity"}}
+_MANY: Responses = {200: {"model": list[EntityOut], "description": "Entities"}}
+_DELETED: Responses = {200: {"model": EntityDeleted, "description": "Deleted"}}
 
 
 @router.get("", name="list", responses=_MANY | error_responses())
@@ -83,8 +88,7 @@ def update(ctx: ContextDep, entityId: str, body: EntityUpdate) -> JsonResponse:
 @router.delete(
     "/{entityId}",
     name="delete",
-    responses={200: {"model": EntityDeleted, "description": "Deleted"}}
-    | error_responses(errors.NotFound, errors.Gone, errors.Forbidden),
+    responses=_DELETED | error_responses(errors.NotFound, errors.Gone, errors.Forbidden),
 )
 def delete(
     ctx: ContextDep,

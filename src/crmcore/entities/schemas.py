@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from crmcore.entities.view_settings import InsightWidget, ViewSettingsPatch
-from crmcore.kernel.wire import WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
 from crmcore.models import Entity
 
 RecordAccessValue = Literal["PUBLIC", "ENTITY_OWNER_ONLY", "ADMIN_ONLY"]
@@ -47,15 +47,15 @@ class EntityCreate(WireModel):
 class EntityUpdate(WireModel):
     """Every field optional; an explicit null is refused where the field cannot be empty."""
 
-    name: str = Field(default=None, max_length=100, strict=True)
-    slug: str = Field(default=None, strict=True)
+    name: str = Field(default=ABSENT, max_length=100, strict=True)
+    slug: str = Field(default=ABSENT, strict=True)
     description: str | None = Field(default=None, max_length=1000, strict=True)
-    property_ids: list[str] = Field(default=None, max_length=1000)
-    view_settings: ViewSettingsPatch = Field(default=None)
-    insight_widgets: list[InsightWidget] = Field(default=None, max_length=100)
-    record_access: RecordAccessValue = Field(default=None)
-    owner_id: str = Field(default=None, max_length=64, strict=True)
-    priority: float = Field(default=None, allow_inf_nan=False, strict=True)
+    property_ids: list[str] = Field(default=ABSENT, max_length=1000)
+    view_settings: ViewSettingsPatch = Field(default=ABSENT)
+    insight_widgets: list[InsightWidget] = Field(default=ABSENT, max_length=100)
+    record_access: RecordAccessValue = Field(default=ABSENT)
+    owner_id: str = Field(default=ABSENT, max_length=64, strict=True)
+    priority: float = Field(default=ABSENT, allow_inf_nan=False, strict=True)
 
     _name = field_validator("name")(_clean_name)
     _slug = field_validator("slug")(_check_slug)

@@ -1,4 +1,4 @@
-"""``viewSettings`` (TABLE / BOARD / CALENDAR) and ``insightWidgets``: shapes, merging, validation."""
+"""``viewSettings`` (TABLE, BOARD, CALENDAR) and ``insightWidgets``: shapes, merging, checks."""
 
 import copy
 import secrets
@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from pydantic import Field
+from pydantic import ConfigDict, Field
+from pydantic.alias_generators import to_camel
 
 from crmcore.kernel.errors import ValidationError
-from crmcore.kernel.wire import WireModel
+from crmcore.kernel.wire import ABSENT, WireModel
 
 Mode = Literal["TABLE", "BOARD", "CALENDAR"]
 AggregationType = Literal["SUM", "AVG", "MIN", "MAX", "COUNT"]
@@ -39,17 +40,17 @@ def default_view_settings() -> dict[str, Any]:
     }
 
 
-# Patch models: every field may be absent; ``Field(default=None)`` on a non-optional type means
+# Patch models: every field may be absent; ``default=ABSENT`` on a non-optional type means
 # "absent is fine, an explicit null is a 400".
 
 
 class TablePatch(WireModel):
-    page_size: int = Field(default=None, ge=1, le=200, strict=True)
+    page_size: int = Field(default=ABSENT, ge=1, le=200, strict=True)
 
 
 class DealRottingPatch(WireModel):
-    enabled: bool = Field(default=None, strict=True)
-    days: int = Field(default=None, ge=1, le=365, strict=True)
+    enabled: bool = Field(default=ABSENT, strict=True)
+    days: int = Field(default=ABSENT, ge=1, le=365, strict=True)
 
 
 class BoardPatch(WireModel):
@@ -59,9 +60,9 @@ class BoardPatch(WireModel):
     aggregation_type: AggregationType | None = None
     sort_by_property_id: PropertyRef = None
     sort_order: SortOrder | None = None
-    closed_won_values: list[str] = Field(default=None, max_length=MAX_CLOSED_VALUES)
-    closed_lost_values: list[str] = Field(default=None, max_length=MAX_CLOSED_VALUES)
-    deal_rotting: DealRottingPatch = Field(default=None)
+    closed_won_values: list[str] = Field(default=ABSENT, max_length=MAX_CLOSED_VALUES)
+    closed_lost_values: list[str] = Field(default=ABSENT, max_length=MAX_CLOSED_VALUES)
+    deal_rotting: DealRottingPatch = Field(default=ABSENT)
 
 
 class CalendarPatch(WireModel):
@@ -71,16 +72,16 @@ class CalendarPatch(WireModel):
 
 
 class ViewSettingsPatch(WireModel):
-    mode: Mode = Field(default=None)
-    table: TablePatch = Field(default=None)
-    board: BoardPatch = Field(default=None)
-    calendar: CalendarPatch = Field(default=None)
+    mode: Mode = Field(default=ABSENT)
+    table: TablePatch = Field(default=ABSENT)
+    board: BoardPatch = Field(default=ABSENT)
+    calendar: CalendarPatch = Field(default=ABSENT)
 
 
 class InsightWidget(WireModel):
     """Stored, not interpreted: unknown keys are kept verbatim."""
 
-    model_config = {"extra": "allow"}
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
 
     widget_id: str | None = Field(default=None, max_length=64)
     type: str = Field(min_length=1, max_length=50)
@@ -179,7 +180,8 @@ def normalise_widgets(
         property_id = item.get("propertyId")
         if property_id is not None and property_id not in properties:
             raise ValidationError(
-                f"insightWidgets[{index}].propertyId: '{property_id}' is not a property of this entity"
+                f"insightWidgets[{index}].propertyId: '{property_id}' is not a property "
+                "of this entity"
             )
         result.append(item)
     if len(orjson.dumps(result)) > MAX_WIDGETS_BYTES:

@@ -23,7 +23,7 @@ class AccountRepository(Generic[M]):
         model = self.model
         return and_(model.account_id == self.account_id, model.workspace_id == self.workspace_id)
 
-    def select(self) -> Select[tuple[M]]:
+    def select(self) -> Select[M]:
         return select(self.model).where(self.scope())
 
     def add(self, row: M) -> M:

@@ -1,9 +1,14 @@
 """Wire conventions: UTC timestamps with milliseconds, camelCase JSON."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
+
+#: Default of a patch field that may be absent but not null. Pydantic does not validate defaults,
+#: so an absent field stays out of ``model_fields_set`` while an explicit null fails its type.
+ABSENT: Any = None
 
 
 def utc_now() -> datetime:

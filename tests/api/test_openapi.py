@@ -1,0 +1,73 @@
+"""The served OpenAPI document: SOLAPI's CLI builds its commands from it, so its shape is pinned."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+OPENAPI = "/crm-core/v1/public/openapi/json"
+
+#: (method, path) -> operationId. Changing one breaks CLI users: update deliberately.
+OPERATIONS = {
+    ("get", "/crm-core/v1/entities"): "entities_list",
+    ("post", "/crm-core/v1/entities"): "entities_create",
+    ("get", "/crm-core/v1/entities/trash"): "entities_listTrash",
+    ("post", "/crm-core/v1/entities/reorder"): "entities_reorder",
+    ("get", "/crm-core/v1/entities/{entityId}"): "entities_get",
+    ("patch", "/crm-core/v1/entities/{entityId}"): "entities_update",
+    ("delete", "/crm-core/v1/entities/{entityId}"): "entities_delete",
+    ("post", "/crm-core/v1/entities/{entityId}/restore"): "entities_restore",
+    ("get", "/crm-core/v1/plans/me"): "plans_getMyPlan",
+}
+
+
+def _document(client: TestClient) -> dict[str, Any]:
+    response = client.get(OPENAPI)
+    assert response.status_code == 200
+    document: dict[str, Any] = response.json()
+    return document
+
+
+def test_served_without_authentication(client: TestClient) -> None:
+    document = _document(client)
+    assert document["openapi"].startswith("3.")
+    assert all(path.startswith("/crm-core/v1/") for path in document["paths"])
+
+
+def test_operation_ids_are_pinned(client: TestClient) -> None:
+    paths = _document(client)["paths"]
+    served = {
+        (method, path): operation["operationId"]
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+    }
+    assert served == OPERATIONS
+
+
+def test_parameters_are_declared_per_operation(client: TestClient) -> None:
+    for path, operations in _document(client)["paths"].items():
+        assert "parameters" not in operations, path
+        for method, operation in operations.items():
+            declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            expected = {part[1:-1] for part in path.split("/") if part.startswith("{")}
+            assert declared == expected, (method, path)
+
+
+def test_every_operation_documents_its_errors(client: TestClient) -> None:
+    document = _document(client)
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            for status in ("400", "401", "403"):
+                assert status in responses, (method, path, status)
+                schema = responses[status]["content"]["application/json"]["schema"]
+                assert schema == {"$ref": "#/components/schemas/ErrorBody"}
+            assert operation["security"] == [{"HMAC": []}]
+    assert document["components"]["securitySchemes"]["HMAC"]["name"] == "Authorization"
+
+
+def test_request_and_response_schemas_are_declared(client: TestClient) -> None:
+    paths = _document(client)["paths"]
+    create = paths["/crm-core/v1/entities"]["post"]
+    assert create["requestBody"]["required"] is True
+    assert "200" in create["responses"]
+    assert "content" in create["responses"]["200"]

@@ -1,0 +1,58 @@
+"""A real ``crmcore`` server process on loopback, for tests that need processes and real sockets."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx2
+
+from crmcore.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def running_server(settings: Settings, **environment: str) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CRMCORE_DATABASE_URL": settings.database_url,
+        "CRMCORE_SECRET_KEY": settings.secret_key or "",
+        **environment,
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "crmcore.app:create_app_from_environment",
+        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}")
+            try:
+                if httpx2.get(base_url + "/crm-core/v1/public/openapi/json").status_code == 200:
+                    break
+            except httpx2.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the server did not start within 30 seconds")
+            time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
