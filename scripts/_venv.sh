@@ -19,8 +19,10 @@ ensure_venv() {
   digest=$(cat pyproject.toml | .venv/bin/python -c 'import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())')
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$digest" ]; then
     echo "Installing crmcore into .venv ..." >&2
-    .venv/bin/python -m pip install --quiet --upgrade pip >&2
-    .venv/bin/python -m pip install --quiet -e "$spec" >&2
+    # (grep drops the noise some machines' pip configurations print for absent local indexes)
+    .venv/bin/python -m pip install --quiet --upgrade pip 2>&1 | grep -v '^WARNING: Location' >&2 || true
+    .venv/bin/python -m pip install --quiet -e "$spec" 2>&1 | grep -v '^WARNING: Location' >&2 || true
+    .venv/bin/python -c 'import crmcore' || { echo "crmcore failed to install" >&2; exit 1; }
     echo "$digest" > "$stamp"
   fi
 }

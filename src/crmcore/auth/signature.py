@@ -83,8 +83,11 @@ def check_freshness(signed: SignedHeader, now: datetime, skew: timedelta) -> dat
 
 
 def compute_signature(secret: str, date: str, salt: str, algorithm: str = "HMAC-SHA256") -> str:
-    digest = ALGORITHMS[algorithm]
-    return hmac.new(secret.encode(), (date + salt).encode(), digest).hexdigest()
+    return _hmac_hex(secret, (date + salt).encode(), algorithm)
+
+
+def _hmac_hex(secret: str, message: bytes, algorithm: str) -> str:
+    return hmac.new(secret.encode(), message, ALGORITHMS[algorithm]).hexdigest()
 
 
 def check_signature(signed: SignedHeader, secret: str) -> None:
@@ -92,6 +95,8 @@ def check_signature(signed: SignedHeader, secret: str) -> None:
         raise SignatureDoesNotMatch(f"The salt must be {SALT_MIN} to {SALT_MAX} characters long")
     if not _HEX.match(signed.signature):
         raise SignatureDoesNotMatch("The signature does not match")
-    expected = compute_signature(secret, signed.date, signed.salt, signed.algorithm)
+    # Header values arrive decoded as latin-1: encoding them back gives the exact bytes received.
+    message = (signed.date + signed.salt).encode("latin-1", errors="replace")
+    expected = _hmac_hex(secret, message, signed.algorithm)
     if not hmac.compare_digest(expected, signed.signature.lower()):
         raise SignatureDoesNotMatch("The signature does not match")
