@@ -10,7 +10,10 @@ from crmcore.accounts import service as account_service
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
+from crmcore.kernel.ids import IdKind, new_id
 from crmcore.kernel.secrets import SecretBox
+from crmcore.kernel.wire import utc_now
+from crmcore.models import Record
 from crmcore.models.account import PlanTier, Role
 from tests.signing import sign
 
@@ -91,6 +94,38 @@ class TenantFactory:
     def set_plan(self, account_id: str, tier: PlanTier) -> None:
         with self._sessions.begin() as session:
             account_service.set_plan(session, account_id, tier)
+
+    def insert_record(
+        self, tenant: Tenant, entity_id: str, data: dict[str, Any], *, trashed: bool = False
+    ) -> str:
+        """A record written straight to the table (until the Records API exists)."""
+        now = utc_now()
+        record_id = new_id(IdKind.RECORD, now)
+        with self._sessions.begin() as session:
+            session.add(
+                Record(
+                    account_id=tenant.account_id,
+                    record_id=record_id,
+                    entity_id=entity_id,
+                    workspace_id="",
+                    name="",
+                    data=data,
+                    tags=[],
+                    is_deleted=trashed,
+                    deleted_at=now if trashed else None,
+                    created_by=tenant.member_id,
+                    updated_by=tenant.member_id,
+                    date_created=now,
+                    date_updated=now,
+                )
+            )
+        return record_id
+
+    def record_data(self, account_id: str, record_id: str) -> dict[str, Any]:
+        with self._sessions.begin() as session:
+            record = session.get(Record, (account_id, record_id))
+            assert record is not None
+            return dict(record.data)
 
     def revoke(self, api_key: str) -> None:
         with self._sessions.begin() as session:

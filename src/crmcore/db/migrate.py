@@ -6,6 +6,8 @@ from alembic import command
 from alembic.config import Config
 
 from crmcore.config import Settings
+from crmcore.db.dialect import migration_lock
+from crmcore.db.engine import make_engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -18,4 +20,12 @@ def alembic_config(settings: Settings) -> Config:
 
 
 def upgrade(settings: Settings) -> None:
-    command.upgrade(alembic_config(settings), "head")
+    config = alembic_config(settings)
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection, migration_lock(connection):
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+    finally:
+        engine.dispose()

@@ -5,13 +5,9 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 
 from crmcore.entities.view_settings import PropertyFacts
-from crmcore.kernel.repository import AccountRepository
-from crmcore.models import Entity, Member
+from crmcore.kernel.repository import AccountRepository, escape_like
+from crmcore.models import Entity, Member, Property
 from crmcore.models.account import MemberStatus
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 class EntityRepository(AccountRepository[Entity]):
@@ -29,7 +25,7 @@ class EntityRepository(AccountRepository[Entity]):
     def list_active(self, keyword: str | None, limit: int) -> Sequence[Entity]:
         statement = self.select().where(Entity.is_deleted.is_(False))
         if keyword:
-            pattern = f"%{_escape_like(keyword.lower())}%"
+            pattern = f"%{escape_like(keyword.lower())}%"
             statement = statement.where(func.lower(Entity.name).like(pattern, escape="\\"))
         statement = statement.order_by(Entity.priority, Entity.date_created, Entity.entity_id)
         return self.session.scalars(statement.limit(limit)).all()
@@ -80,5 +76,16 @@ class EntityRepository(AccountRepository[Entity]):
         return self.session.scalar(statement) is not None
 
     def property_facts(self, entity: Entity) -> dict[str, PropertyFacts]:
-        """The entity's live properties. None exist until the properties domain adds them."""
-        return {}
+        """What view settings need to know of the entity's live properties."""
+        statement = select(Property.property_id, Property.field_type, Property.options).where(
+            Property.account_id == self.account_id,
+            Property.entity_id == entity.entity_id,
+            Property.is_deleted.is_(False),
+        )
+        return {
+            property_id: PropertyFacts(
+                field_type=field_type,
+                option_values=frozenset(str(option["value"]) for option in options),
+            )
+            for property_id, field_type, options in self.session.execute(statement)
+        }

@@ -12,6 +12,7 @@ from crmcore.entities.view_settings import (
     default_view_settings,
     merge_view_settings,
     normalise_widgets,
+    prune_references,
     validate_view_settings,
 )
 from crmcore.kernel.context import Caller, Context
@@ -239,3 +240,23 @@ def _flush_unique_slug(ctx: Context, slug: str) -> None:
         ctx.session.flush()
     except IntegrityError as error:
         raise DuplicateEntity(f"An entity with slug '{slug}' already exists") from error
+
+
+def append_property(ctx: Context, entity: Entity, property_id: str) -> None:
+    """A new property becomes the last column of the table view."""
+    entity.property_ids = [*entity.property_ids, property_id]
+
+
+def forget_properties(
+    ctx: Context, entity: Entity, property_ids: frozenset[str] = frozenset()
+) -> None:
+    """After properties were deleted, retyped or lost options: drop what no longer fits."""
+    ctx.session.flush()
+    if property_ids:
+        entity.property_ids = [pid for pid in entity.property_ids if pid not in property_ids]
+    facts = _repository(ctx).property_facts(entity)
+    settings, widgets = prune_references(entity.view_settings, entity.insight_widgets, facts)
+    if settings != entity.view_settings:
+        entity.view_settings = settings
+    if widgets != entity.insight_widgets:
+        entity.insight_widgets = widgets

@@ -187,3 +187,26 @@ def normalise_widgets(
     if len(orjson.dumps(result)) > MAX_WIDGETS_BYTES:
         raise ValidationError(f"insightWidgets: at most {MAX_WIDGETS_BYTES} bytes of JSON")
     return result
+
+
+def prune_references(
+    settings: Mapping[str, Any],
+    widgets: list[dict[str, Any]],
+    properties: Mapping[str, PropertyFacts],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Drop what no longer fits after a property was deleted, retyped or lost options."""
+    pruned = copy.deepcopy(dict(settings))
+    for (section, key), allowed in _REFERENCE_TYPES.items():
+        property_id = pruned[section].get(key)
+        if property_id is None:
+            continue
+        facts = properties.get(property_id)
+        if facts is None or (allowed is not None and facts.field_type not in allowed):
+            pruned[section][key] = None
+    board = pruned["board"]
+    group_by = board.get("groupByPropertyId")
+    options = properties[group_by].option_values if group_by is not None else frozenset()
+    for name in ("closedWonValues", "closedLostValues"):
+        board[name] = [value for value in board.get(name, []) if value in options]
+    kept = [w for w in widgets if w.get("propertyId") is None or w["propertyId"] in properties]
+    return pruned, kept

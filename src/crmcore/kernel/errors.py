@@ -89,5 +89,17 @@ class EntityGone(Gone):
     code = "Gone"
 
 
+class DuplicateProperty(Conflict):
+    code = "DuplicateProperty"
+
+
+class DuplicatePropertyGroup(Conflict):
+    code = "DuplicatePropertyGroup"
+
+
+class IncompatibleFieldTypeChange(Conflict):
+    code = "IncompatibleFieldTypeChange"
+
+
 def not_found(kind: str, object_id: str) -> NotFound:
     return NotFound(f"{kind} '{object_id}' was not found")

@@ -29,3 +29,8 @@ class AccountRepository(Generic[M]):
     def add(self, row: M) -> M:
         self.session.add(row)
         return row
+
+
+def escape_like(value: str) -> str:
+    """Make LIKE wildcards in user input match literally (used with ``escape="\\"``)."""
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -3,5 +3,17 @@
 from crmcore.models.account import Account, ApiKey, Member, UsedSignature
 from crmcore.models.base import Base
 from crmcore.models.entity import Entity
+from crmcore.models.property import Property, PropertyGroup
+from crmcore.models.record import Record
 
-__all__ = ["Account", "ApiKey", "Base", "Entity", "Member", "UsedSignature"]
+__all__ = [
+    "Account",
+    "ApiKey",
+    "Base",
+    "Entity",
+    "Member",
+    "Property",
+    "PropertyGroup",
+    "Record",
+    "UsedSignature",
+]

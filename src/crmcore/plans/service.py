@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import format_datetime
-from crmcore.models import Account, Entity
+from crmcore.models import Account, Entity, Property
 from crmcore.plans import quota
 from crmcore.plans.limits import Dimension, LimitValue, effective_limits
 
@@ -31,11 +31,23 @@ def ensure_enabled(ctx: Context, dimension: Dimension) -> None:
 
 
 def _usage(ctx: Context) -> dict[str, int]:
-    caller = ctx.caller
+    account_id = ctx.caller.account_id
     entities = ctx.session.scalar(
-        select(func.count()).select_from(Entity).where(Entity.account_id == caller.account_id)
+        select(func.count()).select_from(Entity).where(Entity.account_id == account_id)
     )
-    return {Dimension.ENTITIES_MAX.value: int(entities or 0)}
+    # The per-entity dimension reports the fullest entity.
+    per_entity = (
+        select(func.count().label("n"))
+        .select_from(Property)
+        .where(Property.account_id == account_id)
+        .group_by(Property.entity_id)
+        .subquery()
+    )
+    properties = ctx.session.scalar(select(func.max(per_entity.c.n)))
+    return {
+        Dimension.ENTITIES_MAX.value: int(entities or 0),
+        Dimension.PROPERTIES_MAX_PER_ENTITY.value: int(properties or 0),
+    }
 
 
 def my_plan(ctx: Context) -> dict[str, Any]:

@@ -1,0 +1,38 @@
+"""Records: one row per record, property values in one JSON document keyed by property ID."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crmcore.models.base import Base
+from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
+
+
+class Record(Base):
+    __tablename__ = "records"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["account_id", "entity_id"],
+            ["entities.account_id", "entities.entity_id"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "account_id", "entity_id", "is_deleted", "record_id"),
+    )
+
+    account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)
+    record_id: Mapped[str] = mapped_column(CrmId(), primary_key=True)
+    entity_id: Mapped[str] = mapped_column(CrmId())
+    workspace_id: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    tags: Mapped[list[str]] = mapped_column(Json, default=list)
+    owner_id: Mapped[str | None] = mapped_column(String(14))
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    deleted_by: Mapped[str | None] = mapped_column(String(14))
+    created_by: Mapped[str] = mapped_column(String(14))
+    updated_by: Mapped[str] = mapped_column(String(14))
+    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
+    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())

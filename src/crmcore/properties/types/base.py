@@ -1,0 +1,122 @@
+"""The ``PropertyType`` interface, its shared bases, and the vocabulary every type uses."""
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+
+class FieldType(StrEnum):
+    TEXT = "TEXT"
+    TEXTAREA = "TEXTAREA"
+    NUMBER = "NUMBER"
+    PHONE = "PHONE"
+    EMAIL = "EMAIL"
+    CHECKBOX = "CHECKBOX"
+    MULTI_CHECKBOX = "MULTI_CHECKBOX"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    DROPDOWN = "DROPDOWN"
+    RADIO = "RADIO"
+    URL = "URL"
+
+
+class ValueKind(StrEnum):
+    TEXT = "TEXT"
+    NUMBER = "NUMBER"
+    BOOLEAN = "BOOLEAN"
+    DATE = "DATE"
+    DATETIME = "DATETIME"
+    OPTION = "OPTION"
+    OPTIONS = "OPTIONS"
+
+
+#: A value as stored in a record's ``data`` (``None`` means "no value").
+JsonValue = str | int | float | bool | list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Choices:
+    values: tuple[str, ...] = ()
+
+    def __contains__(self, value: object) -> bool:
+        return value in self.values
+
+    @classmethod
+    def of(cls, options: Sequence[Mapping[str, Any]]) -> "Choices":
+        ordered = sorted(options, key=lambda option: option["priority"])
+        return cls(tuple(str(option["value"]) for option in ordered))
+
+
+class InvalidValue(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+MASK = "****"
+
+
+class PropertyType(ABC):
+    field_type: ClassVar[FieldType]
+    value_kind: ClassVar[ValueKind]
+    has_options: ClassVar[bool] = False
+    max_length: ClassVar[int | None] = None
+
+    def normalise(self, value: object, choices: Choices) -> JsonValue | None:
+        # A blank string clears like "": TEXT trims it to nothing and no other type can hold it.
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self._validate(value, choices)
+
+    @abstractmethod
+    def _validate(self, value: object, choices: Choices) -> JsonValue:
+        """Stored form of a present (non-blank) input."""
+
+    def to_wire(self, stored: JsonValue) -> JsonValue:
+        return stored
+
+    def mask(self, stored: JsonValue) -> JsonValue:
+        return MASK
+
+    def as_text(self, stored: JsonValue) -> str:
+        return str(stored)
+
+    def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
+        return self.normalise(text.strip(), choices)
+
+
+class StringType(PropertyType):
+    """Strings trimmed of outer whitespace and bounded in length; subclasses add a format check."""
+
+    value_kind = ValueKind.TEXT
+    max_length: ClassVar[int | None] = 2_000
+
+    def _validate(self, value: object, choices: Choices) -> str:
+        if not isinstance(value, str):
+            raise InvalidValue("must be a string")
+        text = value.strip()
+        if self.max_length is not None and len(text) > self.max_length:
+            raise InvalidValue(f"must be at most {self.max_length:,} characters long")
+        return self._check(text)
+
+    def _check(self, text: str) -> str:
+        return text
+
+    def mask(self, stored: JsonValue) -> JsonValue:
+        if not isinstance(stored, str) or not stored:
+            return MASK
+        return stored[0] + "*" * min(len(stored) - 1, 8)
+
+
+class SingleChoiceType(PropertyType):
+    value_kind = ValueKind.OPTION
+    has_options = True
+
+    def _validate(self, value: object, choices: Choices) -> str:
+        if not isinstance(value, str):
+            raise InvalidValue("must be a string (an option value)")
+        if value not in choices:
+            raise InvalidValue("must be one of the property's option values")
+        return value

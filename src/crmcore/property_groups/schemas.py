@@ -1,0 +1,76 @@
+"""Request and response shapes of the property-group API (a crmcore design: SOLAPI documents only
+the ``propertyGroupId`` field of properties)."""
+
+from typing import Any
+
+from pydantic import Field, field_validator
+
+from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
+from crmcore.models import PropertyGroup
+
+
+def _clean_name(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty")
+    return value
+
+
+class GroupCreate(WireModel):
+    entity_id: str = Field(max_length=64, strict=True)
+    name: str = Field(max_length=100, strict=True)
+    description: str | None = Field(default=None, max_length=1000, strict=True)
+    priority: float | None = Field(default=None, allow_inf_nan=False, strict=True)
+
+    _name = field_validator("name")(_clean_name)
+
+
+class GroupUpdate(WireModel):
+    name: str = Field(default=ABSENT, max_length=100, strict=True)
+    description: str | None = Field(default=None, max_length=1000, strict=True)
+    priority: float = Field(default=ABSENT, allow_inf_nan=False, strict=True)
+
+    _name = field_validator("name")(_clean_name)
+
+
+class GroupOut(WireModel):
+    property_group_id: str
+    account_id: str
+    workspace_id: str | None = None
+    entity_id: str
+    name: str
+    description: str | None = None
+    priority: float
+    property_ids: list[str]
+    created_by: str
+    updated_by: str
+    date_created: str
+    date_updated: str
+
+
+class GroupDeleted(WireModel):
+    property_group_id: str
+    deleted: bool
+
+
+def group_to_wire(group: PropertyGroup, property_ids: list[str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "propertyGroupId": group.property_group_id,
+        "accountId": group.account_id,
+    }
+    if group.workspace_id:
+        body["workspaceId"] = group.workspace_id
+    body["entityId"] = group.entity_id
+    body["name"] = group.name
+    if group.description:
+        body["description"] = group.description
+    priority = group.priority
+    body.update(
+        priority=int(priority) if float(priority).is_integer() else priority,
+        propertyIds=property_ids,
+        createdBy=group.created_by,
+        updatedBy=group.updated_by,
+        dateCreated=format_datetime(group.date_created),
+        dateUpdated=format_datetime(group.date_updated),
+    )
+    return body
