@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from httpx2 import Response
 
 from crmcore.accounts import service as account_service
@@ -126,6 +127,13 @@ class TenantFactory:
             record = session.get(Record, (account_id, record_id))
             assert record is not None
             return dict(record.data)
+
+    def count_records(self, account_id: str) -> int:
+        with self._sessions.begin() as session:
+            statement = (
+                select(func.count()).select_from(Record).where(Record.account_id == account_id)
+            )
+            return int(session.scalar(statement) or 0)
 
     def revoke(self, api_key: str) -> None:
         with self._sessions.begin() as session:

@@ -26,7 +26,8 @@ def convert_stored_values(
         except InvalidValue:
             failed += 1
             continue
-        if value != stored:
+        # 1 == True in Python: compare types too, or NUMBER -> CHECKBOX would keep the ints.
+        if type(value) is not type(stored) or value != stored:
             converted[record_id] = value
     if failed:
         raise IncompatibleFieldTypeChange(
