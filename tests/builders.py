@@ -4,8 +4,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 from httpx2 import Response
+from sqlalchemy import func, select
 
 from crmcore.accounts import service as account_service
 from crmcore.config import Settings
