@@ -17,6 +17,17 @@ OPERATIONS = {
     ("delete", "/crm-core/v1/entities/{entityId}"): "entities_delete",
     ("post", "/crm-core/v1/entities/{entityId}/restore"): "entities_restore",
     ("get", "/crm-core/v1/plans/me"): "plans_getMyPlan",
+    ("get", "/crm-core/v1/properties"): "properties_list",
+    ("post", "/crm-core/v1/properties"): "properties_create",
+    ("post", "/crm-core/v1/properties/bulk"): "properties_bulkCreate",
+    ("get", "/crm-core/v1/properties/{propertyId}"): "properties_get",
+    ("patch", "/crm-core/v1/properties/{propertyId}"): "properties_update",
+    ("delete", "/crm-core/v1/properties/{propertyId}"): "properties_delete",
+    ("get", "/crm-core/v1/property-groups"): "propertyGroups_list",
+    ("post", "/crm-core/v1/property-groups"): "propertyGroups_create",
+    ("get", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_get",
+    ("patch", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_update",
+    ("delete", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_delete",
 }
 
 
