@@ -6,19 +6,12 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from crmcore.entities.view_settings import InsightWidget, ViewSettingsPatch
-from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
 from crmcore.models import Entity
 
 RecordAccessValue = Literal["PUBLIC", "ENTITY_OWNER_ONLY", "ADMIN_ONLY"]
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MAX_ENTITIES_LISTED = 200
-
-
-def _clean_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
 
 
 def _check_slug(value: str) -> str:
@@ -30,7 +23,7 @@ def _check_slug(value: str) -> str:
 
 
 class EntityCreate(WireModel):
-    name: str = Field(max_length=100, strict=True)
+    name: Name
     slug: str = Field(strict=True)
     description: str | None = Field(default=None, max_length=1000, strict=True)
     property_ids: list[str] = Field(default_factory=list, max_length=0)
@@ -40,14 +33,13 @@ class EntityCreate(WireModel):
     owner_id: str | None = Field(default=None, max_length=64, strict=True)
     priority: float | None = Field(default=None, allow_inf_nan=False, strict=True)
 
-    _name = field_validator("name")(_clean_name)
     _slug = field_validator("slug")(_check_slug)
 
 
 class EntityUpdate(WireModel):
     """Every field optional; an explicit null is refused where the field cannot be empty."""
 
-    name: str = Field(default=ABSENT, max_length=100, strict=True)
+    name: Name = Field(default=ABSENT)
     slug: str = Field(default=ABSENT, strict=True)
     description: str | None = Field(default=None, max_length=1000, strict=True)
     property_ids: list[str] = Field(default=ABSENT, max_length=1000)
@@ -57,7 +49,6 @@ class EntityUpdate(WireModel):
     owner_id: str = Field(default=ABSENT, max_length=64, strict=True)
     priority: float = Field(default=ABSENT, allow_inf_nan=False, strict=True)
 
-    _name = field_validator("name")(_clean_name)
     _slug = field_validator("slug")(_check_slug)
 
 

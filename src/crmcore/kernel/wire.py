@@ -1,14 +1,20 @@
 """Wire conventions: UTC timestamps with milliseconds, camelCase JSON."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 #: Default of a patch field that may be absent but not null. Pydantic does not validate defaults,
 #: so an absent field stays out of ``model_fields_set`` while an explicit null fails its type.
 ABSENT: Any = None
+
+
+#: A display name: outer whitespace trimmed first, then 1-100 characters.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, strict=True)
+]
 
 
 def utc_now() -> datetime:

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
 from crmcore.models import Property
 from crmcore.properties.types import FieldType, property_type
 
@@ -32,13 +32,6 @@ class OptionIn(WireModel):
     color: str | None = Field(default=None, pattern=HEX_COLOUR.pattern, strict=True)
 
 
-def _clean_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
-
-
 def _clean_key(value: str | None) -> str | None:
     if value is None or value == "":
         return None
@@ -63,7 +56,7 @@ def _distinct_values(options: list[OptionIn] | None) -> list[OptionIn] | None:
 
 class PropertyCreate(WireModel):
     entity_id: str = Field(max_length=64, strict=True)
-    name: str = Field(max_length=100, strict=True)
+    name: Name
     field_type: FieldType
     description: str | None = Field(default=None, max_length=1000, strict=True)
     property_group_id: str | None = Field(default=None, max_length=64, strict=True)
@@ -71,7 +64,6 @@ class PropertyCreate(WireModel):
     is_masked: bool = Field(default=False, strict=True)
     options: list[OptionIn] | None = Field(default=None, max_length=MAX_OPTIONS)
 
-    _name = field_validator("name")(_clean_name)
     _key = field_validator("key")(_clean_key)
     _options = field_validator("options")(_distinct_values)
 
@@ -81,7 +73,7 @@ class PropertyBulkCreate(WireModel):
 
 
 class PropertyUpdate(WireModel):
-    name: str = Field(default=ABSENT, max_length=100, strict=True)
+    name: Name = Field(default=ABSENT)
     description: str | None = Field(default=None, max_length=1000, strict=True)
     field_type: FieldType = Field(default=ABSENT)
     property_group_id: str | None = Field(default=None, max_length=64, strict=True)
@@ -90,7 +82,6 @@ class PropertyUpdate(WireModel):
     options: list[OptionIn] = Field(default=ABSENT, max_length=MAX_OPTIONS)
     entity_id: str = Field(default=ABSENT, strict=True)
 
-    _name = field_validator("name")(_clean_name)
     _key = field_validator("key")(_clean_key)
     _options = field_validator("options")(_distinct_values)
 

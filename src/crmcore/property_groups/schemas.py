@@ -3,34 +3,23 @@ the ``propertyGroupId`` field of properties)."""
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
 from crmcore.models import PropertyGroup
-
-
-def _clean_name(value: str) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("must not be empty")
-    return value
 
 
 class GroupCreate(WireModel):
     entity_id: str = Field(max_length=64, strict=True)
-    name: str = Field(max_length=100, strict=True)
+    name: Name
     description: str | None = Field(default=None, max_length=1000, strict=True)
     priority: float | None = Field(default=None, allow_inf_nan=False, strict=True)
 
-    _name = field_validator("name")(_clean_name)
-
 
 class GroupUpdate(WireModel):
-    name: str = Field(default=ABSENT, max_length=100, strict=True)
+    name: Name = Field(default=ABSENT)
     description: str | None = Field(default=None, max_length=1000, strict=True)
     priority: float = Field(default=ABSENT, allow_inf_nan=False, strict=True)
-
-    _name = field_validator("name")(_clean_name)
 
 
 class GroupOut(WireModel):
