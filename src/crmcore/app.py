@@ -1,5 +1,6 @@
 """The application factory: ``create_app(settings)``; the lifespan owns engine and stores."""
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -16,6 +17,7 @@ from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplaySto
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
+from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.logs import configure_logging
 
@@ -32,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         key = load_or_create_key(settings.secret_key, settings.secret_key_file)
         app.state.session_factory = make_session_factory(engine)
+        app.state.cursors = CursorCodec(hashlib.sha256(b"cursor:" + key.encode()).digest())
         app.state.authenticator = Authenticator(
             secret_box=SecretBox(key),
             replay_store=replay_store,

@@ -28,6 +28,18 @@ OPERATIONS = {
     ("get", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_get",
     ("patch", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_update",
     ("delete", "/crm-core/v1/property-groups/{propertyGroupId}"): "propertyGroups_delete",
+    ("get", "/crm-core/v1/records"): "records_list",
+    ("post", "/crm-core/v1/records"): "records_create",
+    ("get", "/crm-core/v1/records/trash"): "records_listTrash",
+    ("post", "/crm-core/v1/records/search/advanced"): "records_advancedSearch",
+    ("get", "/crm-core/v1/records/search/fulltext/{entityId}"): "records_fullTextSearch",
+    ("post", "/crm-core/v1/records/bulk/delete"): "records_bulkDelete",
+    ("post", "/crm-core/v1/records/bulk/restore"): "records_bulkRestore",
+    ("get", "/crm-core/v1/records/{recordId}"): "records_get",
+    ("patch", "/crm-core/v1/records/{recordId}"): "records_update",
+    ("delete", "/crm-core/v1/records/{recordId}"): "records_delete",
+    ("post", "/crm-core/v1/records/{recordId}/restore"): "records_restore",
+    ("get", "/crm-core/v1/records/{recordId}/logs"): "records_logs",
 }
 
 

@@ -25,7 +25,7 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
     caller = request.app.state.authenticator.authenticate(
         uow, request.headers.get("authorization"), now
     )
-    return Context(uow=uow, caller=caller, now=now)
+    return Context(uow=uow, caller=caller, now=now, cursors=request.app.state.cursors)
 
 
 def authenticate_request(request: Request) -> None:

@@ -47,6 +47,14 @@ def status_of(error_class: type[errors.CrmError]) -> int:
     return 500
 
 
+Responses = dict[int | str, dict[str, Any]]
+
+
+def ok(model: Any, description: str = "Success") -> Responses:
+    """OpenAPI ``responses`` entry of a 200 with the given body model."""
+    return {200: {"model": model, "description": description}}
+
+
 def error_responses(*error_classes: type[errors.CrmError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` for the given errors, plus the authentication errors of every route."""
     by_status: dict[int, list[str]] = {}

@@ -6,6 +6,7 @@ from crmcore.entities.router import router as entities_router
 from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
 from crmcore.property_groups.router import router as property_groups_router
+from crmcore.records.router import router as records_router
 
 API_PREFIX = "/crm-core/v1"
 
@@ -14,3 +15,4 @@ api_router.include_router(entities_router)
 api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
+api_router.include_router(records_router)

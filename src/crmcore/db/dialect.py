@@ -4,7 +4,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, func, select, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Table,
+    Text,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -62,6 +76,79 @@ def migration_lock(connection: Connection) -> Iterator[None]:
 
 def record_has_value(session: Session, property_id: str) -> ColumnElement[bool]:
     """``records.data`` holds a value for the property (property IDs are alphanumeric)."""
-    if is_postgresql(session):
-        return Record.data.op("?")(property_id)
-    return func.json_type(Record.data, f"$.{property_id}").is_not(None)
+    return json_access(session).has(Record.data, property_id)
+
+
+class JsonAccess:
+    """How record values inside a JSON column are read and compared, per database.
+
+    SQLite reads them with JSON1 (``json_extract``, ``json_each``); PostgreSQL with JSONB
+    operators, using containment (``@>``) for equality so the GIN index on ``records.data`` serves
+    it. Property IDs reach here only after being resolved against the entity's properties.
+    """
+
+    postgresql: bool
+
+    def __init__(self, postgresql: bool) -> None:
+        self.postgresql = postgresql
+
+    @staticmethod
+    def _jsonb(column: Any) -> Any:
+        # The column type is JSON-with-a-JSONB-variant; expressions need JSONB's operators.
+        return type_coerce(column, JSONB)
+
+    def text(self, column: Any, key: str) -> ColumnElement[Any]:
+        """The value as SQL text (strings) or number (SQLite numbers)."""
+        if self.postgresql:
+            return self._jsonb(column)[key].astext  # type: ignore[no-any-return]
+        return func.json_extract(column, f"$.{key}")
+
+    def sortable(self, column: Any, key: str, numeric: bool) -> ColumnElement[Any]:
+        """An expression that orders values of one kind correctly (numbers numerically,
+        ISO dates and strings by code point)."""
+        if self.postgresql:
+            if numeric:
+                return self._jsonb(column)[key]  # type: ignore[no-any-return]  # jsonb order
+            return self._jsonb(column)[key].astext.collate("C")  # type: ignore[no-any-return]
+        return func.json_extract(column, f"$.{key}")
+
+    def has(self, column: Any, key: str) -> ColumnElement[bool]:
+        if self.postgresql:
+            return self._jsonb(column).op("?")(key)  # type: ignore[no-any-return]
+        return func.json_type(column, f"$.{key}").is_not(None)
+
+    def equals(self, column: Any, key: str, value: Any) -> ColumnElement[bool]:
+        if self.postgresql:
+            return self._jsonb(column).contains({key: value})  # type: ignore[no-any-return]
+        condition: ColumnElement[bool] = func.json_extract(column, f"$.{key}") == _sqlite_scalar(
+            value
+        )
+        return condition
+
+    def array_not_empty(self, column: Any) -> ColumnElement[bool]:
+        length = (
+            func.jsonb_array_length(column) if self.postgresql else func.json_array_length(column)
+        )
+        condition: ColumnElement[bool] = func.coalesce(length, 0) > 0
+        return condition
+
+    def array_has_any(self, column: Any, key: str | None, values: list[Any]) -> ColumnElement[bool]:
+        """A JSON array (at ``key``, or the column itself) shares an element with ``values``."""
+        if self.postgresql:
+            jsonb = self._jsonb(column)
+            target = jsonb if key is None else jsonb[key]
+            if len(values) == 1:
+                return target.contains([values[0]])  # type: ignore[no-any-return]
+            return target.op("?|")(cast(values, ARRAY(Text())))  # type: ignore[no-any-return]
+        path = "$" if key is None else f"$.{key}"
+        elements = func.json_each(column, path).table_valued("value").alias("element")
+        return exists(select(literal(1)).select_from(elements).where(elements.c.value.in_(values)))
+
+
+def _sqlite_scalar(value: Any) -> Any:
+    # json_extract returns 1/0 for JSON booleans.
+    return int(value) if isinstance(value, bool) else value
+
+
+def json_access(session: Session) -> JsonAccess:
+    return JsonAccess(is_postgresql(session))

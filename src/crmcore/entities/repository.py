@@ -6,8 +6,7 @@ from sqlalchemy import delete, func, select
 
 from crmcore.entities.view_settings import PropertyFacts
 from crmcore.kernel.repository import AccountRepository, escape_like
-from crmcore.models import Entity, Member, Property
-from crmcore.models.account import MemberStatus
+from crmcore.models import Entity, Property
 
 
 class EntityRepository(AccountRepository[Entity]):
@@ -22,7 +21,7 @@ class EntityRepository(AccountRepository[Entity]):
         statement = self.select().where(Entity.entity_id == entity_id).with_for_update()
         return self.session.scalars(statement).one_or_none()
 
-    def list_active(self, keyword: str | None, limit: int) -> Sequence[Entity]:
+    def list_active(self, keyword: str | None, limit: int | None) -> Sequence[Entity]:
         statement = self.select().where(Entity.is_deleted.is_(False))
         if keyword:
             pattern = f"%{escape_like(keyword.lower())}%"
@@ -65,15 +64,6 @@ class EntityRepository(AccountRepository[Entity]):
         self.session.execute(
             delete(Entity).where(self.scope(), Entity.entity_id == entity.entity_id)
         )
-
-    def is_active_member(self, member_id: str) -> bool:
-        statement = select(Member.member_id).where(
-            Member.account_id == self.account_id,
-            Member.workspace_id == self.workspace_id,
-            Member.member_id == member_id,
-            Member.status == MemberStatus.ACTIVE,
-        )
-        return self.session.scalar(statement) is not None
 
     def property_facts(self, entity: Entity) -> dict[str, PropertyFacts]:
         """What view settings need to know of the entity's live properties."""

@@ -1,11 +1,11 @@
 """HTTP endpoints of the Entities API: parse, call one service function, render."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from crmcore.api.deps import ContextDep
-from crmcore.api.errors import error_responses
+from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
 from crmcore.entities import service as entity_service
@@ -24,10 +24,9 @@ router = APIRouter(
     prefix="/entities", tags=["entities"], default_response_class=JsonResponse, route_class=CrmRoute
 )
 
-Responses = dict[int | str, dict[str, Any]]
-_ONE: Responses = {200: {"model": EntityOut, "description": "The entity"}}
-_MANY: Responses = {200: {"model": list[EntityOut], "description": "Entities"}}
-_DELETED: Responses = {200: {"model": EntityDeleted, "description": "Deleted"}}
+_ONE = ok(EntityOut, "The entity")
+_MANY = ok(list[EntityOut], "Entities")
+_DELETED = ok(EntityDeleted, "Deleted")
 
 
 @router.get("", name="list", responses=_MANY | error_responses())

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import lock_account
 from crmcore.entities.repository import EntityRepository
 from crmcore.entities.schemas import MAX_ENTITIES_LISTED, EntityCreate, EntityUpdate
@@ -69,6 +70,12 @@ def get_accessible(ctx: Context, entity_id: str) -> Entity:
     return entity
 
 
+def accessible_entities(ctx: Context) -> Sequence[Entity]:
+    """Every active entity the caller may use (no listing cap)."""
+    entities = _repository(ctx).list_active(None, None)
+    return [entity for entity in entities if can_access(ctx.caller, entity)]
+
+
 def list_entities(ctx: Context, keyword: str | None) -> Sequence[Entity]:
     entities = _repository(ctx).list_active(keyword, MAX_ENTITIES_LISTED)
     return [entity for entity in entities if can_access(ctx.caller, entity)]
@@ -79,7 +86,7 @@ def create(ctx: Context, data: EntityCreate) -> Entity:
     repository = _repository(ctx)
     caller = ctx.caller
     owner_id = data.owner_id or caller.member_id
-    if not repository.is_active_member(owner_id):
+    if not is_active_member(ctx.session, caller, owner_id):
         raise ValidationError(f"ownerId: '{owner_id}' is not an active CRM member")
     view_settings = default_view_settings()
     if data.view_settings is not None:
@@ -123,7 +130,7 @@ def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
         _require_owner(ctx, "change recordAccess")
     if "owner_id" in changes and data.owner_id != entity.owner_id:
         _require_owner(ctx, "change ownerId")
-        if not repository.is_active_member(data.owner_id):
+        if not is_active_member(ctx.session, ctx.caller, data.owner_id):
             raise ValidationError(f"ownerId: '{data.owner_id}' is not an active CRM member")
     if not changes:
         return entity

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from crmcore.db.session import UnitOfWork
+from crmcore.kernel.pagination import CursorCodec
 from crmcore.models.account import PlanTier, Role
 
 
@@ -27,6 +28,7 @@ class Context:
     uow: UnitOfWork
     caller: Caller
     now: datetime
+    cursors: CursorCodec
 
     @property
     def session(self) -> Session:

@@ -26,6 +26,7 @@ class IdKind(StrEnum):
     ACTIVITY = "AC"
     EVENT = "EV"
     FILE = "FL"
+    LOG = "LG"
 
 
 def _random(alphabet: str, length: int) -> str:

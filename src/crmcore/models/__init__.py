@@ -4,7 +4,7 @@ from crmcore.models.account import Account, ApiKey, Member, UsedSignature
 from crmcore.models.base import Base
 from crmcore.models.entity import Entity
 from crmcore.models.property import Property, PropertyGroup
-from crmcore.models.record import Record
+from crmcore.models.record import Record, RecordLog
 
 __all__ = [
     "Account",
@@ -15,5 +15,6 @@ __all__ = [
     "Property",
     "PropertyGroup",
     "Record",
+    "RecordLog",
     "UsedSignature",
 ]

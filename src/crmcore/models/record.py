@@ -19,6 +19,22 @@ class Record(Base):
             ondelete="CASCADE",
         ),
         Index(None, "account_id", "entity_id", "is_deleted", "record_id"),
+        Index(
+            "ix_records_entity_created",
+            "account_id",
+            "entity_id",
+            "is_deleted",
+            "date_created",
+            "record_id",
+        ),
+        # PostgreSQL only: containment (@>) over values, used for equality filters.
+        Index(
+            "ix_records_data_gin",
+            "data",
+            postgresql_using="gin",
+            postgresql_ops={"data": "jsonb_path_ops"},
+            info={"dialects": ("postgresql",)},
+        ).ddl_if(dialect="postgresql"),
     )
 
     account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)
@@ -36,3 +52,20 @@ class Record(Base):
     updated_by: Mapped[str] = mapped_column(String(14))
     date_created: Mapped[datetime] = mapped_column(UtcDateTime())
     date_updated: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class RecordLog(Base):
+    """One entry of a record's history: who changed what, when, from which value to which."""
+
+    __tablename__ = "record_logs"
+    __table_args__ = (Index(None, "account_id", "record_id", "log_id"),)
+
+    account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)
+    log_id: Mapped[str] = mapped_column(CrmId(), primary_key=True)
+    record_id: Mapped[str] = mapped_column(CrmId())
+    entity_id: Mapped[str] = mapped_column(CrmId())
+    action: Mapped[str] = mapped_column(String(16))
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    actor_id: Mapped[str | None] = mapped_column(String(14))
+    source: Mapped[str] = mapped_column(String(16))
+    date_created: Mapped[datetime] = mapped_column(UtcDateTime())

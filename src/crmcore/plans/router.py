@@ -1,17 +1,15 @@
 """``GET /crm-core/v1/plans/me``."""
 
-from typing import Any
-
 from fastapi import APIRouter
 
 from crmcore.api.deps import ContextDep
-from crmcore.api.errors import error_responses
+from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
 from crmcore.plans import service as plan_service
 from crmcore.plans.schemas import MyPlan
 
-_PLAN: dict[int | str, dict[str, Any]] = {200: {"model": MyPlan, "description": "The plan"}}
+_PLAN = ok(MyPlan, "The plan")
 
 router = APIRouter(
     prefix="/plans", tags=["plans"], default_response_class=JsonResponse, route_class=CrmRoute

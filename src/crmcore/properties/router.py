@@ -1,11 +1,11 @@
 """HTTP endpoints of the Properties API."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 
 from crmcore.api.deps import ContextDep
-from crmcore.api.errors import error_responses
+from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
 from crmcore.kernel import errors
@@ -26,10 +26,9 @@ router = APIRouter(
     route_class=CrmRoute,
 )
 
-Responses = dict[int | str, dict[str, Any]]
-_ONE: Responses = {200: {"model": PropertyOut, "description": "The property"}}
-_MANY: Responses = {200: {"model": list[PropertyOut], "description": "Properties"}}
-_DELETED: Responses = {200: {"model": PropertyDeleted, "description": "Deleted"}}
+_ONE = ok(PropertyOut, "The property")
+_MANY = ok(list[PropertyOut], "Properties")
+_DELETED = ok(PropertyDeleted, "Deleted")
 _WRITE_ERRORS = (errors.Forbidden, errors.NotFound, errors.Gone, errors.DuplicateProperty)
 
 

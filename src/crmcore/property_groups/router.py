@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from crmcore.api.deps import ContextDep
-from crmcore.api.errors import error_responses
+from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
 from crmcore.kernel import errors
@@ -25,10 +25,9 @@ router = APIRouter(
     route_class=CrmRoute,
 )
 
-Responses = dict[int | str, dict[str, Any]]
-_ONE: Responses = {200: {"model": GroupOut, "description": "The property group"}}
-_MANY: Responses = {200: {"model": list[GroupOut], "description": "Property groups"}}
-_DELETED: Responses = {200: {"model": GroupDeleted, "description": "Deleted"}}
+_ONE = ok(GroupOut, "The property group")
+_MANY = ok(list[GroupOut], "Property groups")
+_DELETED = ok(GroupDeleted, "Deleted")
 _LOOKUP = (errors.NotFound, errors.Gone, errors.Forbidden)
 
 

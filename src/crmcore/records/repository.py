@@ -1,19 +1,73 @@
-"""Every query over records."""
+"""Every query over records and their logs."""
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, delete, func, select
 
 from crmcore.db.dialect import record_has_value
 from crmcore.kernel.repository import AccountRepository
-from crmcore.models import Record
+from crmcore.models import Record, RecordLog
 
 _BATCH = 1000
 
 
 class RecordRepository(AccountRepository[Record]):
     model = Record
+
+    def get(self, record_id: str) -> Record | None:
+        statement = self.select().where(Record.record_id == record_id)
+        return self.session.scalars(statement).one_or_none()
+
+    def by_ids(self, record_ids: Sequence[str]) -> Sequence[Record]:
+        statement = self.select().where(Record.record_id.in_(record_ids))
+        return self.session.scalars(statement).all()
+
+    def page(
+        self,
+        conditions: Sequence[ColumnElement[bool]],
+        order_by: Sequence[Any],
+        sort_expressions: Sequence[Any],
+        limit: int,
+    ) -> list[tuple[Record, tuple[Any, ...]]]:
+        """One page of records with the values they were sorted by (for the next cursor)."""
+        statement: Select[Any] = (
+            select(Record, *sort_expressions)
+            .where(self.scope(), *conditions)
+            .order_by(*order_by)
+            .limit(limit)
+        )
+        return [(row[0], tuple(row[1:])) for row in self.session.execute(statement)]
+
+    def count_all(self) -> int:
+        """Records of the account, trashed ones included (they count toward records.max)."""
+        statement = (
+            select(func.count()).select_from(Record).where(Record.account_id == self.account_id)
+        )
+        return int(self.session.scalar(statement) or 0)
+
+    def delete_permanently(self, records: Sequence[Record]) -> None:
+        ids = [record.record_id for record in records]
+        for start in range(0, len(ids), _BATCH):
+            chunk = ids[start : start + _BATCH]
+            self.session.execute(
+                delete(RecordLog).where(
+                    RecordLog.account_id == self.account_id, RecordLog.record_id.in_(chunk)
+                )
+            )
+            self.session.execute(delete(Record).where(self.scope(), Record.record_id.in_(chunk)))
+
+    def add_logs(self, logs: Sequence[RecordLog]) -> None:
+        self.session.add_all(logs)
+
+    def logs(self, record_id: str, before_log_id: str | None, limit: int) -> Sequence[RecordLog]:
+        statement = select(RecordLog).where(
+            RecordLog.account_id == self.account_id, RecordLog.record_id == record_id
+        )
+        if before_log_id is not None:
+            statement = statement.where(RecordLog.log_id < before_log_id)
+        statement = statement.order_by(RecordLog.log_id.desc()).limit(limit)
+        return self.session.scalars(statement).all()
 
     def property_values(self, entity_id: str, property_id: str) -> Iterator[tuple[str, Any]]:
         """(record ID, stored value) of each record holding a value, trashed records included."""

@@ -1,17 +1,374 @@
-"""Records: the parts other domains rely on (the Records API itself arrives with its issue)."""
+"""The rules of the Records API: visibility, values through the field types, quotas, trash, logs."""
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+from sqlalchemy import ColumnElement, case, func, or_
+
+from crmcore.accounts.members import is_active_member
+from crmcore.db.dialect import json_access, lock_account
+from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
+from crmcore.kernel.errors import Forbidden, Gone, NotFound, ValidationError, not_found
+from crmcore.kernel.ids import IdKind, new_id
+from crmcore.kernel.repository import escape_like
+from crmcore.kernel.wire import format_datetime
+from crmcore.models import Entity, Record, RecordLog
+from crmcore.models.entity import RecordAccess
+from crmcore.plans import service as plan_service
+from crmcore.plans.limits import Dimension
+from crmcore.records.query import sort as sorting
+from crmcore.records.query.compile import Compiler
+from crmcore.records.query.tree import Group, check_bounds
 from crmcore.records.repository import RecordRepository
+from crmcore.records.schemas import RecordCreate, RecordUpdate
+from crmcore.records.values import EntitySchema, sees_clear_values, validate_data
+
+#: Trashed records are purged this long after they were deleted (SOLAPI's documented retention).
+TRASH_RETENTION = timedelta(days=14)
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """A record with what rendering it needs."""
+
+    record: Record
+    schema: EntitySchema
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Found]
+    next_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordQuery:
+    entity_id: str | None
+    group: Group | None
+    sort: list[str]
+    start_key: str | None
+    limit: int
+
+    def cursor_scope(self, ctx: Context, endpoint: str) -> str:
+        """A cursor is valid only for the tenant, endpoint and query it was issued for."""
+        group = self.group.model_dump_json() if self.group is not None else ""
+        caller = ctx.caller
+        return "|".join(
+            [caller.account_id, caller.workspace_id, endpoint, self.entity_id or "", group,
+             ",".join(self.sort)]
+        )  # fmt: skip
+
+
+def _repository(ctx: Context) -> RecordRepository:
+    return RecordRepository(ctx.session, ctx.caller)
+
+
+def _schema(ctx: Context, entity_id: str) -> EntitySchema:
+    return EntitySchema.load(ctx.session, ctx.caller.account_id, entity_id)
+
+
+def visibility(ctx: Context, entity: Entity) -> ColumnElement[bool] | None:
+    """Inside a restricted entity a MEMBER sees only its own and unowned records."""
+    if ctx.caller.is_owner or entity.record_access == RecordAccess.PUBLIC:
+        return None
+    return or_(Record.owner_id == ctx.caller.member_id, Record.owner_id.is_(None))
+
+
+def _may_see(ctx: Context, entity: Entity, record: Record) -> bool:
+    if ctx.caller.is_owner or entity.record_access == RecordAccess.PUBLIC:
+        return True
+    return record.owner_id in (None, ctx.caller.member_id)
+
+
+def _find(ctx: Context, record_id: str, *, include_deleted: bool = False) -> tuple[Record, Entity]:
+    record = _repository(ctx).get(record_id)
+    if record is None:
+        raise not_found("Record", record_id)
+    entity = entity_service.get_accessible(ctx, record.entity_id)
+    if not _may_see(ctx, entity, record) or (record.is_deleted and not include_deleted):
+        raise not_found("Record", record_id)
+    return record, entity
+
+
+def _check_owner(ctx: Context, owner_id: str | None) -> None:
+    if owner_id is not None and not is_active_member(ctx.session, ctx.caller, owner_id):
+        raise ValidationError(f"ownerId: '{owner_id[:64]}' is not an active CRM member")
+
+
+def _log(ctx: Context, record: Record, action: str, changes: list[dict[str, Any]]) -> RecordLog:
+    return RecordLog(
+        account_id=record.account_id,
+        log_id=new_id(IdKind.LOG, ctx.now),
+        record_id=record.record_id,
+        entity_id=record.entity_id,
+        action=action,
+        changes=changes,
+        actor_id=ctx.caller.member_id,
+        source="API",
+        date_created=ctx.now,
+    )
+
+
+def create(ctx: Context, body: RecordCreate) -> Found:
+    entity = entity_service.get_accessible(ctx, body.entity_id)
+    schema = _schema(ctx, entity.entity_id)
+    values = {k: v for k, v in validate_data(body.data, schema).items() if v is not None}
+    owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
+    _check_owner(ctx, owner_id)
+    repository = _repository(ctx)
+    limit = plan_service.limits(ctx)[Dimension.RECORDS_MAX]
+    if limit is not None:
+        # Unlimited plans skip the lock: creates of one account then run in parallel.
+        lock_account(ctx.session, ctx.caller.account_id)
+        plan_service.ensure_room(ctx, Dimension.RECORDS_MAX, repository.count_all())
+    record = Record(
+        account_id=ctx.caller.account_id,
+        record_id=new_id(IdKind.RECORD, ctx.now),
+        entity_id=entity.entity_id,
+        workspace_id=ctx.caller.workspace_id,
+        name=body.name,
+        data=values,
+        tags=body.tags,
+        owner_id=owner_id,
+        is_deleted=False,
+        created_by=ctx.caller.member_id,
+        updated_by=ctx.caller.member_id,
+        date_created=ctx.now,
+        date_updated=ctx.now,
+    )
+    repository.add(record)
+    changes: list[dict[str, Any]] = []
+    if body.name:
+        changes.append({"field": "name", "before": None, "after": body.name})
+    changes += [{"field": f"data.{k}", "before": None, "after": v} for k, v in values.items()]
+    if body.tags:
+        changes.append({"field": "tags", "before": None, "after": body.tags})
+    if owner_id is not None:
+        changes.append({"field": "ownerId", "before": None, "after": owner_id})
+    repository.add_logs([_log(ctx, record, "CREATE", changes)])
+    ctx.session.flush()
+    return Found(record, schema)
+
+
+def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:
+    record, entity = _find(ctx, record_id, include_deleted=include_deleted)
+    return Found(record, _schema(ctx, entity.entity_id))
+
+
+def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Sequence[str]) -> Found:
+    if extra_fields:
+        raise ValidationError(f"{extra_fields[0]}: the field cannot be changed")
+    if not body.model_fields_set:
+        raise ValidationError("The body must contain at least one of name, data, tags, ownerId")
+    record, entity = _find(ctx, record_id)
+    schema = _schema(ctx, entity.entity_id)
+    changes: list[dict[str, Any]] = []
+    if "data" in body.model_fields_set:
+        clear = sees_clear_values(ctx.caller)
+        values = validate_data(body.data, schema, current=record.data, clear_values=clear)
+        data = dict(record.data)
+        for property_id, value in values.items():
+            before = data.get(property_id)
+            if value is None:
+                data.pop(property_id, None)
+            else:
+                data[property_id] = value
+            if before != value or type(before) is not type(value):
+                changes.append({"field": f"data.{property_id}", "before": before, "after": value})
+        if changes:
+            record.data = data
+    if "name" in body.model_fields_set and body.name != record.name:
+        changes.append({"field": "name", "before": record.name, "after": body.name})
+        record.name = body.name
+    if "tags" in body.model_fields_set and body.tags != list(record.tags):
+        changes.append({"field": "tags", "before": list(record.tags), "after": body.tags})
+        record.tags = body.tags
+    if "owner_id" in body.model_fields_set and body.owner_id != record.owner_id:
+        _check_owner(ctx, body.owner_id)
+        changes.append({"field": "ownerId", "before": record.owner_id, "after": body.owner_id})
+        record.owner_id = body.owner_id
+    if changes:
+        record.updated_by = ctx.caller.member_id
+        record.date_updated = ctx.now
+        _repository(ctx).add_logs([_log(ctx, record, "UPDATE", changes)])
+        ctx.session.flush()
+    return Found(record, schema)
+
+
+def trash(ctx: Context, record_id: str) -> Record:
+    record, _entity = _find(ctx, record_id)
+    _move_to_trash(ctx, [record])
+    return record
+
+
+def restore(ctx: Context, record_id: str) -> Found:
+    record, entity = _find(ctx, record_id, include_deleted=True)
+    if not record.is_deleted:
+        raise ValidationError(f"Record '{record_id}' is not in the trash")
+    _bring_back(ctx, [record])
+    return Found(record, _schema(ctx, entity.entity_id))
+
+
+def bulk_delete(ctx: Context, record_ids: Sequence[str], *, permanent: bool) -> tuple[int, int]:
+    ids = list(dict.fromkeys(record_ids))
+    chosen = [r for r in _visible_of(ctx, ids) if permanent or not r.is_deleted]
+    if permanent:
+        _repository(ctx).delete_permanently(chosen)
+    else:
+        _move_to_trash(ctx, chosen)
+    return len(chosen), len(ids) - len(chosen)
+
+
+def bulk_restore(ctx: Context, record_ids: Sequence[str]) -> tuple[int, int]:
+    ids = list(dict.fromkeys(record_ids))
+    chosen = [r for r in _visible_of(ctx, ids) if r.is_deleted]
+    _bring_back(ctx, chosen)
+    return len(chosen), len(ids) - len(chosen)
+
+
+def _visible_of(ctx: Context, record_ids: Sequence[str]) -> list[Record]:
+    """The records among ``record_ids`` the caller may act on; the others are skipped."""
+    entities: dict[str, Entity | None] = {}
+    chosen = []
+    for record in _repository(ctx).by_ids(record_ids):
+        if record.entity_id not in entities:
+            try:
+                entities[record.entity_id] = entity_service.get_accessible(ctx, record.entity_id)
+            except (NotFound, Gone, Forbidden):
+                entities[record.entity_id] = None
+        entity = entities[record.entity_id]
+        if entity is not None and _may_see(ctx, entity, record):
+            chosen.append(record)
+    return chosen
+
+
+def _move_to_trash(ctx: Context, records: Sequence[Record]) -> None:
+    for record in records:
+        record.is_deleted = True
+        record.deleted_at = ctx.now
+        record.deleted_by = ctx.caller.member_id
+    _repository(ctx).add_logs([_log(ctx, record, "DELETE", []) for record in records])
+    ctx.session.flush()
+
+
+def _bring_back(ctx: Context, records: Sequence[Record]) -> None:
+    for record in records:
+        record.is_deleted = False
+        record.deleted_at = None
+        record.deleted_by = None
+        record.updated_by = ctx.caller.member_id
+        record.date_updated = ctx.now
+    _repository(ctx).add_logs([_log(ctx, record, "RESTORE", []) for record in records])
+    ctx.session.flush()
+
+
+def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = False) -> Page:
+    """Records matching ``query.group``, sorted, one page after ``query.start_key``."""
+    schema: EntitySchema | None = None
+    conditions: list[ColumnElement[bool]] = [Record.is_deleted.is_(trashed)]
+    if query.entity_id is not None:
+        entity = entity_service.get_accessible(ctx, query.entity_id)
+        schema = _schema(ctx, entity.entity_id)
+        conditions.append(Record.entity_id == entity.entity_id)
+        visible = visibility(ctx, entity)
+        if visible is not None:
+            conditions.append(visible)
+        schemas = {entity.entity_id: schema}
+    else:
+        entities = entity_service.accessible_entities(ctx)
+        schemas = {e.entity_id: _schema(ctx, e.entity_id) for e in entities}
+        conditions.append(_visible_in(ctx, entities))
+    compiler = Compiler(json_access(ctx.session), schema)
+    if query.group is not None:
+        check_bounds(query.group)
+        conditions.append(compiler.group(query.group))
+    keys = sorting.parse_sort(query.sort, compiler)
+    if query.start_key is not None:
+        position = ctx.cursors.decode(query.cursor_scope(ctx, endpoint), query.start_key)
+        conditions.append(sorting.after(keys, position, compiler))
+    rows = _repository(ctx).page(
+        conditions, sorting.order_by(keys), [k.expression for k in keys], query.limit + 1
+    )
+    more = len(rows) > query.limit
+    rows = rows[: query.limit]
+    next_key = None
+    if more and rows:
+        last, values = rows[-1]
+        next_key = ctx.cursors.encode(
+            query.cursor_scope(ctx, endpoint), sorting.position(keys, values, last.record_id)
+        )
+    return Page([Found(r, schemas[r.entity_id]) for r, _ in rows], next_key)
+
+
+def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]:
+    """Names containing ``text``: exact matches, then prefixes, then the rest; newest first."""
+    entity = entity_service.get_accessible(ctx, entity_id)
+    needle = text.strip().lower()
+    if not needle:
+        raise ValidationError("q: must not be empty")
+    conditions: list[ColumnElement[bool]] = [
+        Record.is_deleted.is_(False),
+        Record.entity_id == entity.entity_id,
+    ]
+    visible = visibility(ctx, entity)
+    if visible is not None:
+        conditions.append(visible)
+    name = func.lower(Record.name)
+    conditions.append(name.like(f"%{escape_like(needle)}%", escape="\\"))
+    rank = case(
+        (name == needle, 0), (name.like(f"{escape_like(needle)}%", escape="\\"), 1), else_=2
+    )
+    rows = _repository(ctx).page(conditions, [rank, Record.date_created.desc()], [], limit)
+    schema = _schema(ctx, entity.entity_id)
+    return [Found(record, schema) for record, _ in rows]
+
+
+def _visible_in(ctx: Context, entities: Sequence[Entity]) -> ColumnElement[bool]:
+    open_ids = [e.entity_id for e in entities if visibility(ctx, e) is None]
+    restricted = [e.entity_id for e in entities if visibility(ctx, e) is not None]
+    parts: list[ColumnElement[bool]] = [Record.entity_id.in_(open_ids)]
+    if restricted:
+        owned = or_(Record.owner_id == ctx.caller.member_id, Record.owner_id.is_(None))
+        parts.append(Record.entity_id.in_(restricted) & owned)
+    return or_(*parts)
+
+
+def logs(
+    ctx: Context, record_id: str, start_key: str | None, limit: int, *, include_deleted: bool
+) -> tuple[list[RecordLog], EntitySchema, str | None]:
+    record, entity = _find(ctx, record_id, include_deleted=include_deleted)
+    scope = f"logs|{ctx.caller.account_id}|{record_id}"
+    before = None
+    if start_key is not None:
+        position = ctx.cursors.decode(scope, start_key)
+        if len(position) != 1 or not isinstance(position[0], str):
+            raise ValidationError("startKey: the cursor belongs to another query")
+        before = position[0]
+    entries = list(_repository(ctx).logs(record.record_id, before, limit + 1))
+    next_key = None
+    if len(entries) > limit:
+        entries = entries[:limit]
+        next_key = ctx.cursors.encode(scope, [entries[-1].log_id])
+    return entries, _schema(ctx, entity.entity_id), next_key
+
+
+def purge_at(record: Record) -> str | None:
+    return (
+        None if record.deleted_at is None else format_datetime(record.deleted_at + TRASH_RETENTION)
+    )
+
+
+# --- used by other domains -------------------------------------------------------------------
 
 
 def property_values(ctx: Context, entity_id: str, property_id: str) -> Iterator[tuple[str, Any]]:
-    return RecordRepository(ctx.session, ctx.caller).property_values(entity_id, property_id)
+    return _repository(ctx).property_values(entity_id, property_id)
 
 
 def set_property_values(
     ctx: Context, entity_id: str, property_id: str, values: Mapping[str, Any]
 ) -> None:
-    RecordRepository(ctx.session, ctx.caller).set_property_values(entity_id, property_id, values)
+    _repository(ctx).set_property_values(entity_id, property_id, values)

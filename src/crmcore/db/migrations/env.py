@@ -1,5 +1,7 @@
 """Alembic environment: one chain for SQLite and PostgreSQL."""
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import Connection
 
@@ -12,11 +14,21 @@ target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    dialect = connection.dialect.name
+
+    def include_object(
+        item: Any, _name: str | None, _type: str, _reflected: bool, _compare_to: Any
+    ) -> bool:
+        # Objects that exist on one database only (e.g. PostgreSQL's GIN index) say so in info.
+        dialects = getattr(item, "info", {}).get("dialects")
+        return dialects is None or dialect in dialects
+
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=dialect == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

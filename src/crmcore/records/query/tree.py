@@ -1,0 +1,61 @@
+"""The condition tree of advanced search (and of the flat ``filters`` of the record list)."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crmcore.kernel.errors import ValidationError
+
+MAX_CONDITIONS_PER_GROUP = 50
+MAX_DEPTH = 5
+MAX_LEAVES = 200
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    field: str = Field(min_length=1, max_length=80, strict=True)
+    operator: str = Field(min_length=1, max_length=40, strict=True)
+    value: Any = None
+
+
+class Group(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    operator: Literal["AND", "OR"]
+    conditions: list["Condition | Group"] = Field(max_length=MAX_CONDITIONS_PER_GROUP)
+
+
+def check_bounds(group: Group) -> None:
+    """Depth and size limits, so that no filter can make the database do unbounded work."""
+    leaves = 0
+
+    def walk(node: Group, depth: int) -> None:
+        nonlocal leaves
+        if depth > MAX_DEPTH:
+            raise ValidationError(f"conditionGroup: nested deeper than {MAX_DEPTH} levels")
+        for child in node.conditions:
+            if isinstance(child, Group):
+                walk(child, depth + 1)
+            else:
+                leaves += 1
+        if leaves > MAX_LEAVES:
+            raise ValidationError(f"conditionGroup: more than {MAX_LEAVES} conditions")
+
+    walk(group, 1)
+
+
+def group_from_filters(filters: dict[str, Any]) -> Group:
+    """``{"<field>": {"op": "eq", "value": x}}`` or ``{"<field>": x}``: all combined with AND."""
+    conditions: list[Condition | Group] = []
+    for field, spec in filters.items():
+        if isinstance(spec, dict):
+            operator = spec.get("op", "eq")
+            if not isinstance(operator, str):
+                raise ValidationError(f"filters.{field[:64]}.op: must be a string")
+            conditions.append(Condition(field=field, operator=operator, value=spec.get("value")))
+        else:
+            conditions.append(Condition(field=field, operator="eq", value=spec))
+    if len(conditions) > MAX_CONDITIONS_PER_GROUP:
+        raise ValidationError(f"filters: at most {MAX_CONDITIONS_PER_GROUP} conditions")
+    return Group(operator="AND", conditions=conditions)

@@ -1,0 +1,115 @@
+"""Record ``data``: validated through the field-type registry on the way in, filtered to live
+properties and masked for callers who may not see clear values on the way out."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from crmcore.kernel.context import Caller
+from crmcore.kernel.errors import ValidationError
+from crmcore.models import Property
+from crmcore.properties.types import Choices, FieldType, InvalidValue, PropertyType, property_type
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyView:
+    property_id: str
+    name: str
+    field_type: FieldType
+    choices: Choices
+    is_masked: bool
+
+    @property
+    def type(self) -> PropertyType:
+        return property_type(self.field_type)
+
+
+@dataclass(frozen=True, slots=True)
+class EntitySchema:
+    """The live properties of one entity, as record reads and writes need them."""
+
+    entity_id: str
+    properties: Mapping[str, PropertyView]
+
+    @classmethod
+    def load(cls, session: Session, account_id: str, entity_id: str) -> "EntitySchema":
+        statement = select(
+            Property.property_id,
+            Property.name,
+            Property.field_type,
+            Property.options,
+            Property.is_masked,
+        ).where(
+            Property.account_id == account_id,
+            Property.entity_id == entity_id,
+            Property.is_deleted.is_(False),
+        )
+        views = {
+            row.property_id: PropertyView(
+                row.property_id,
+                row.name,
+                FieldType(row.field_type),
+                Choices.of(row.options),
+                row.is_masked,
+            )
+            for row in session.execute(statement)
+        }
+        return cls(entity_id, views)
+
+
+def sees_clear_values(caller: Caller) -> bool:
+    """THE masking rule: OWNERs see masked properties in clear, MEMBERs see them masked."""
+    return caller.is_owner
+
+
+def validate_data(
+    data: Mapping[str, Any],
+    schema: EntitySchema,
+    *,
+    current: Mapping[str, Any] | None = None,
+    clear_values: bool = True,
+) -> dict[str, Any]:
+    """Normalised values per property ID; ``None`` means "clear this value"."""
+    unknown = [key for key in data if key not in schema.properties]
+    if unknown:
+        listed = ", ".join(f"'{key[:64]}'" for key in unknown[:5])
+        raise ValidationError(f"data: not properties of this entity: {listed}")
+    result: dict[str, Any] = {}
+    for property_id, value in data.items():
+        view = schema.properties[property_id]
+        kind = view.type
+        # A MEMBER sending back the masked rendering it was shown must not destroy the value.
+        shown_masked = not clear_values and view.is_masked and current and property_id in current
+        if shown_masked and value == kind.mask(current[property_id]):  # type: ignore[index]
+            continue
+        try:
+            result[property_id] = kind.normalise(value, view.choices)
+        except InvalidValue as error:
+            raise ValidationError(f"data.{property_id} ({view.name}): {error.reason}") from error
+    return result
+
+
+def render_data(
+    stored: Mapping[str, Any], schema: EntitySchema, *, clear_values: bool
+) -> dict[str, Any]:
+    """Values of live properties only (deleted properties' values stay stored but hidden)."""
+    rendered: dict[str, Any] = {}
+    for property_id, value in stored.items():
+        view = schema.properties.get(property_id)
+        if view is None or value is None:
+            continue
+        kind = view.type
+        rendered[property_id] = (
+            kind.mask(value) if view.is_masked and not clear_values else kind.to_wire(value)
+        )
+    return rendered
+
+
+def render_value(view: PropertyView | None, value: Any, *, clear_values: bool) -> Any:
+    """One value for a log entry: masked like record data."""
+    if view is None or value is None:
+        return value
+    return view.type.mask(value) if view.is_masked and not clear_values else value
