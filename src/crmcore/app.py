@@ -1,11 +1,16 @@
 """The application factory: ``create_app(settings)``; the lifespan owns engine and stores."""
 
+import asyncio
 import hashlib
+import logging
+import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from crmcore import __version__
 from crmcore.api.errors import install_error_handlers
@@ -19,7 +24,11 @@ from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
+from crmcore.kernel.wire import utc_now
 from crmcore.logs import configure_logging
+from crmcore.trash.service import purge_expired
+
+log = logging.getLogger("crmcore")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,9 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             replay_store=replay_store,
             skew=timedelta(seconds=settings.signature_skew_seconds),
         )
+        sweeper = None
+        if settings.purge_interval_seconds:
+            sweeper = asyncio.create_task(
+                _sweep_trash(app.state.session_factory, settings.purge_interval_seconds)
+            )
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
             engine.dispose()
 
     app = FastAPI(
@@ -59,6 +75,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.include_router(api_router)
     return app
+
+
+async def _sweep_trash(factory: sessionmaker[Session], interval: int) -> None:
+    """Purge expired trash now and then; a failure is logged and retried next time."""
+    while True:
+        await asyncio.sleep(interval * (0.5 + random.random()))  # spread across processes
+        try:
+            await run_in_threadpool(_purge_once, factory)
+        except Exception:
+            log.exception("trash purge failed")
+
+
+def _purge_once(factory: sessionmaker[Session]) -> None:
+    with factory.begin() as session:
+        report = purge_expired(session, utc_now())
+    if report.records or report.entities:
+        log.info("purged %d records and %d entities", report.records, report.entities)
 
 
 def create_app_from_environment() -> FastAPI:

@@ -21,7 +21,9 @@ from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
 from crmcore.kernel.errors import CrmError
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
+from crmcore.kernel.wire import utc_now
 from crmcore.models.account import PlanTier, Role
+from crmcore.trash.service import purge_expired
 
 app = typer.Typer(help="crmcore: a self-hostable CRM data platform (SOLAPI CRM Core compatible).")
 accounts_app = typer.Typer(help="Tenants.")
@@ -91,6 +93,16 @@ def migrate() -> None:
     """Bring the database schema up to date."""
     migrations.upgrade(Settings())
     console.print("Database is up to date.")
+
+
+@app.command()
+def purge() -> None:
+    """Delete for good what has been in a trash longer than its retention (14 days)."""
+    settings = Settings()
+    migrations.upgrade(settings)
+    with _transaction(settings) as (session, _box):
+        report = purge_expired(session, utc_now())
+    console.print(f"Purged {report.records} records and {report.entities} entities.")
 
 
 @app.command()

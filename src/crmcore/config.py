@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     signature_skew_seconds: int = Field(default=15 * 60, ge=1)
     db_pool_size: int = Field(default=10, ge=1)
+    purge_interval_seconds: int = Field(
+        default=3600, ge=0, description="How often each server sweeps expired trash; 0 = never"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
