@@ -26,6 +26,7 @@ from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
 from crmcore.logs import configure_logging
+from crmcore.properties.indexing import IndexMaintainer
 from crmcore.trash.service import purge_expired
 
 log = logging.getLogger("crmcore")
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             replay_store=replay_store,
             skew=timedelta(seconds=settings.signature_skew_seconds),
         )
+        app.state.indexes = IndexMaintainer(engine)
+        app.state.indexes.reconcile()
         sweeper = None
         if settings.purge_interval_seconds:
             sweeper = asyncio.create_task(
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if sweeper is not None:
                 sweeper.cancel()
+            app.state.indexes.close()
             engine.dispose()
 
     app = FastAPI(

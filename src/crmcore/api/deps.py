@@ -25,7 +25,8 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
     caller = request.app.state.authenticator.authenticate(
         uow, request.headers.get("authorization"), now
     )
-    return Context(uow=uow, caller=caller, now=now, cursors=request.app.state.cursors)
+    state = request.app.state
+    return Context(uow=uow, caller=caller, now=now, cursors=state.cursors, indexes=state.indexes)
 
 
 def authenticate_request(request: Request) -> None:

@@ -1,5 +1,7 @@
 """The only module that branches on the database dialect."""
 
+import hashlib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -8,6 +10,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     Connection,
+    Engine,
     Table,
     Text,
     cast,
@@ -24,6 +27,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crmcore.models import Account, Record
+
+
+def engine_of(session: Session) -> Engine:
+    bind = session.get_bind()
+    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def is_postgresql(session: Session) -> bool:
@@ -152,3 +160,40 @@ def _sqlite_scalar(value: Any) -> Any:
 
 def json_access(session: Session) -> JsonAccess:
     return JsonAccess(is_postgresql(session))
+
+
+_SAFE_ID = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
+
+
+def property_index_name(account_id: str, property_id: str) -> str:
+    return "ix_rp_" + hashlib.sha1(f"{account_id}:{property_id}".encode()).hexdigest()[:24]
+
+
+def property_index_sql(
+    account_id: str, entity_id: str, property_id: str, sort_kind: str
+) -> str | None:
+    """PostgreSQL: a partial index over one property's values in one entity, in the exact form the
+    record queries sort and compare by (``records/query``), so sorts and ranges walk an index.
+
+    DDL cannot take bound parameters; the IDs come from our own rows and are checked to be plain
+    identifiers before they are written into the statement.
+    """
+    if sort_kind == "none":
+        return None
+    for value in (account_id, entity_id, property_id):
+        if not _SAFE_ID.match(value):
+            raise ValueError(f"unexpected identifier {value!r}")
+    expression = {
+        "text": f"lower(data ->> '{property_id}')",
+        "jsonb": f"(data -> '{property_id}')",
+        "ordinal": f"((data ->> '{property_id}') COLLATE \"C\")",
+    }[sort_kind]
+    name = property_index_name(account_id, property_id)
+    return (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON records ({expression}, record_id) "
+        f"WHERE account_id = '{account_id}' AND entity_id = '{entity_id}' AND is_deleted = false"
+    )
+
+
+def drop_property_index_sql(account_id: str, property_id: str) -> str:
+    return f"DROP INDEX CONCURRENTLY IF EXISTS {property_index_name(account_id, property_id)}"

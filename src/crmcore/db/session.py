@@ -15,6 +15,15 @@ class UnitOfWork:
     def __init__(self, session: Session) -> None:
         self.session = session
         self._after_rollback: list[RollbackHook] = []
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        """Work that must only happen once the transaction is committed (and never otherwise)."""
+        self._after_commit.append(hook)
+
+    def run_commit_hooks(self) -> None:
+        for hook in self._after_commit:
+            hook()
 
     def after_rollback(self, hook: RollbackHook) -> None:
         self._after_rollback.append(hook)
@@ -36,6 +45,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
     try:
         yield uow
         session.commit()
+        uow.run_commit_hooks()
     except BaseException:
         session.rollback()
         session.close()

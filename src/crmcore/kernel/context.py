@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -23,12 +24,21 @@ class Caller:
         return self.role is Role.OWNER
 
 
+class IndexMaintenance(Protocol):
+    """Schema work that runs after commit, outside the request (see properties/indexing.py)."""
+
+    def rebuild(self, prop: Any, *, drop_first: bool) -> None: ...
+
+    def drop(self, account_id: str, property_id: str) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     uow: UnitOfWork
     caller: Caller
     now: datetime
     cursors: CursorCodec
+    indexes: IndexMaintenance
 
     @property
     def session(self) -> Session:

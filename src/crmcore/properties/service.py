@@ -1,6 +1,7 @@
 """Rules of the Properties API: OWNER-only writes, unique names and keys, quotas, type changes."""
 
 from collections.abc import Sequence
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError
 
@@ -133,6 +134,8 @@ def create_many(
         entity_service.append_property(ctx, entities[item.entity_id], prop.property_id)
         created.append(prop)
     _flush_unique(ctx)
+    for prop in created:
+        ctx.uow.after_commit(partial(ctx.indexes.rebuild, prop, drop_first=False))
     return created
 
 
@@ -186,6 +189,8 @@ def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
     _flush_unique(ctx)
     if target != source or "options" in changes:
         entity_service.forget_properties(ctx, entity)
+    if target != source:
+        ctx.uow.after_commit(partial(ctx.indexes.rebuild, prop, drop_first=True))
     return prop
 
 
@@ -198,6 +203,7 @@ def delete(ctx: Context, property_id: str) -> Property:
     prop.updated_by = ctx.caller.member_id
     prop.date_updated = ctx.now
     entity_service.forget_properties(ctx, entity, frozenset({prop.property_id}))
+    ctx.uow.after_commit(partial(ctx.indexes.drop, prop.account_id, prop.property_id))
     return prop
 
 

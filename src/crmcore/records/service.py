@@ -268,7 +268,8 @@ def _bring_back(ctx: Context, records: Sequence[Record]) -> None:
 def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = False) -> Page:
     """Records matching ``query.group``, sorted, one page after ``query.start_key``."""
     schema: EntitySchema | None = None
-    conditions: list[ColumnElement[bool]] = [Record.is_deleted.is_(trashed)]
+    # "= false", not "IS false": the partial per-property indexes are declared that way.
+    conditions: list[ColumnElement[bool]] = [Record.is_deleted == trashed]
     if query.entity_id is not None:
         entity = entity_service.get_accessible(ctx, query.entity_id)
         schema = _schema(ctx, entity.entity_id)
