@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from crmcore.db.dialect import skip_commit_flush
 from crmcore.db.session import UnitOfWork, unit_of_work
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import utc_now
@@ -12,6 +13,8 @@ from crmcore.kernel.wire import utc_now
 
 def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
     with unit_of_work(request.app.state.session_factory) as uow:
+        if request.method == "GET":
+            skip_commit_flush(uow.session)
         yield uow
 
 

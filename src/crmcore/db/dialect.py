@@ -197,3 +197,13 @@ def property_index_sql(
 
 def drop_property_index_sql(account_id: str, property_id: str) -> str:
     return f"DROP INDEX CONCURRENTLY IF EXISTS {property_index_name(account_id, property_id)}"
+
+
+def skip_commit_flush(session: Session) -> None:
+    """PostgreSQL: this transaction's commit need not wait for the WAL flush.
+
+    Used for read-only requests, whose only write is the replay record of their signature: a
+    database crash in the next few hundred milliseconds could forget it, nothing more.
+    """
+    if is_postgresql(session):
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import format_datetime
-from crmcore.models import Account, Entity, Property
+from crmcore.models import Account, Entity, Property, Record
 from crmcore.plans import quota
 from crmcore.plans.limits import Dimension, LimitValue, effective_limits
 
@@ -44,9 +44,13 @@ def _usage(ctx: Context) -> dict[str, int]:
         .subquery()
     )
     properties = ctx.session.scalar(select(func.max(per_entity.c.n)))
+    records = ctx.session.scalar(
+        select(func.count()).select_from(Record).where(Record.account_id == account_id)
+    )
     return {
         Dimension.ENTITIES_MAX.value: int(entities or 0),
         Dimension.PROPERTIES_MAX_PER_ENTITY.value: int(properties or 0),
+        Dimension.RECORDS_MAX.value: int(records or 0),
     }
 
 

@@ -161,7 +161,7 @@ def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:
 def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Sequence[str]) -> Found:
     if extra_fields:
         raise ValidationError(f"{extra_fields[0]}: the field cannot be changed")
-    if not body.model_fields_set:
+    if not body.model_fields_set & set(RecordUpdate.model_fields):
         raise ValidationError("The body must contain at least one of name, data, tags, ownerId")
     record, entity = _find(ctx, record_id)
     schema = _schema(ctx, entity.entity_id)
@@ -287,12 +287,16 @@ def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = F
         check_bounds(query.group)
         conditions.append(compiler.group(query.group))
     keys = sorting.parse_sort(query.sort, compiler)
+    position = None
     if query.start_key is not None:
         position = ctx.cursors.decode(query.cursor_scope(ctx, endpoint), query.start_key)
-        conditions.append(sorting.after(keys, position, compiler))
-    rows = _repository(ctx).page(
-        conditions, sorting.order_by(keys), [k.expression for k in keys], query.limit + 1
-    )
+    rows: list[tuple[Record, tuple[Any, ...]]] = []
+    order, expressions = sorting.order_by(keys), [k.expression for k in keys]
+    for segment in sorting.segments(keys, position, compiler):
+        wanted = query.limit + 1 - len(rows)
+        rows += _repository(ctx).page([*conditions, segment], order, expressions, wanted)
+        if len(rows) > query.limit:
+            break
     more = len(rows) > query.limit
     rows = rows[: query.limit]
     next_key = None

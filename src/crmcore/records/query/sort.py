@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_
+from sqlalchemy import ColumnElement, and_, false, func, or_, true, tuple_
 
 from crmcore.kernel.errors import ValidationError
 from crmcore.models import Record
@@ -79,6 +79,38 @@ def after(keys: list[SortKey], position: list[Any], compiler: Compiler) -> Colum
     id_later = Record.record_id < last_id if tiebreak_descending else Record.record_id > last_id
     branches.append(and_(*equal_so_far, id_later))
     return or_(*branches)
+
+
+def segments(
+    keys: list[SortKey], position: list[Any] | None, compiler: Compiler
+) -> list[ColumnElement[bool]]:
+    """Conditions for the rows after ``position``, as index-friendly parts to read in order.
+
+    With one sort key, each part is a single range over the (key, recordId) index: the rows with a
+    value first, then (empty values sort last) the rows without one. Several keys fall back to one
+    exact but less index-friendly condition.
+    """
+    if len(keys) != 1:
+        return [true() if position is None else after(keys, position, compiler)]
+    key = keys[0]
+    if position is None:
+        if not key.nullable:
+            return [true()]
+        return [key.expression.is_not(None), key.expression.is_(None)]
+    if len(position) != 2 or not isinstance(position[-1], str):
+        raise ValidationError("startKey: the cursor belongs to another query")
+    value, last_id = _decode(position[0]), position[1]
+    record_after = Record.record_id < last_id if key.descending else Record.record_id > last_id
+    if value is None:
+        if not key.nullable:
+            raise ValidationError("startKey: the cursor belongs to another query")
+        return [and_(key.expression.is_(None), record_after)]
+    pair = tuple_(key.expression, Record.record_id)
+    bound = tuple_(_operand(key, value, compiler), last_id)
+    beyond = pair < bound if key.descending else pair > bound
+    if not key.nullable:
+        return [beyond]
+    return [and_(key.expression.is_not(None), beyond), key.expression.is_(None)]
 
 
 def position(keys: list[SortKey], sort_values: tuple[Any, ...], record_id: str) -> list[Any]:
