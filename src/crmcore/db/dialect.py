@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     ColumnElement,
     Connection,
     Engine,
@@ -122,7 +123,7 @@ class JsonAccess:
 
     def has(self, column: Any, key: str) -> ColumnElement[bool]:
         if self.postgresql:
-            return self._jsonb(column).op("?")(key)  # type: ignore[no-any-return]
+            return self._jsonb(column).op("?", return_type=Boolean)(key)  # type: ignore[no-any-return]
         return func.json_type(column, f"$.{key}").is_not(None)
 
     def equals(self, column: Any, key: str, value: Any) -> ColumnElement[bool]:
@@ -147,7 +148,7 @@ class JsonAccess:
             target = jsonb if key is None else jsonb[key]
             if len(values) == 1:
                 return target.contains([values[0]])  # type: ignore[no-any-return]
-            return target.op("?|")(cast(values, ARRAY(Text())))  # type: ignore[no-any-return]
+            return target.op("?|", return_type=Boolean)(cast(values, ARRAY(Text())))  # type: ignore[no-any-return]
         path = "$" if key is None else f"$.{key}"
         elements = func.json_each(column, path).table_valued("value").alias("element")
         return exists(select(literal(1)).select_from(elements).where(elements.c.value.in_(values)))

@@ -28,6 +28,9 @@ class CursorCodec:
             payload, tag = _unb64(payload_part), _unb64(tag_part)
         except ValueError as error:
             raise ValidationError("startKey: not a cursor issued by this server") from error
+        if _b64(payload) != payload_part or _b64(tag) != tag_part:
+            # Exactly one spelling per cursor: padding or alphabet variants are not ours.
+            raise ValidationError("startKey: not a cursor issued by this server")
         expected = hmac.new(self._key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
         if not hmac.compare_digest(tag, expected):
             raise ValidationError("startKey: not a cursor issued by this server")

@@ -18,7 +18,9 @@ Name = Annotated[
 
 
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now, to the millisecond: what is stored is exactly what the API shows (and filters on)."""
+    moment = datetime.now(UTC)
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def format_datetime(value: datetime) -> str:

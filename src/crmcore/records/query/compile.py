@@ -19,6 +19,12 @@ from crmcore.records.values import EntitySchema
 MAX_IN_VALUES = 100
 _TEXT_KINDS = {ValueKind.TEXT, ValueKind.OPTION, ValueKind.DATE, ValueKind.DATETIME}
 _NUMERIC_KINDS = {ValueKind.NUMBER, ValueKind.BOOLEAN}
+_TEXT_MATCHES = {
+    Operator.CONTAINS,
+    Operator.NOT_CONTAINS,
+    Operator.STARTS_WITH,
+    Operator.ENDS_WITH,
+}
 
 
 class Compiler:
@@ -58,7 +64,13 @@ class Compiler:
             low, high = (self._operand(field, item, where) for item in value)
             expression = self.ordered(field)
             return and_(expression >= low, expression <= high)
-        operand = self._operand(field, value, where)
+        if operator in _TEXT_MATCHES and field.kind is not ValueKind.OPTIONS:
+            # A fragment of a value need not be a valid value itself ("@acme." of an e-mail).
+            if not isinstance(value, str) or not value or len(value) > 200:
+                raise ValidationError(f"{where}: value must be a string of 1-200 characters")
+            operand: Any = value
+        else:
+            operand = self._operand(field, value, where)
         if operator is Operator.EQ:
             return self._equals(field, operand)
         if operator is Operator.NE:

@@ -3,6 +3,7 @@
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ValidationError as PydanticValidationError
 
 from crmcore.kernel.errors import ValidationError
 
@@ -49,13 +50,14 @@ def group_from_filters(filters: dict[str, Any]) -> Group:
     """``{"<field>": {"op": "eq", "value": x}}`` or ``{"<field>": x}``: all combined with AND."""
     conditions: list[Condition | Group] = []
     for field, spec in filters.items():
-        if isinstance(spec, dict):
-            operator = spec.get("op", "eq")
-            if not isinstance(operator, str):
-                raise ValidationError(f"filters.{field[:64]}.op: must be a string")
-            conditions.append(Condition(field=field, operator=operator, value=spec.get("value")))
-        else:
-            conditions.append(Condition(field=field, operator="eq", value=spec))
+        operator = spec.get("op", "eq") if isinstance(spec, dict) else "eq"
+        value = spec.get("value") if isinstance(spec, dict) else spec
+        try:
+            conditions.append(Condition(field=field, operator=operator, value=value))
+        except PydanticValidationError as error:
+            problem = error.errors()[0]
+            where = ".".join(str(part) for part in problem.get("loc", ()))
+            raise ValidationError(f"filters.{field[:64]}: {where} {problem['msg']}") from error
     if len(conditions) > MAX_CONDITIONS_PER_GROUP:
         raise ValidationError(f"filters: at most {MAX_CONDITIONS_PER_GROUP} conditions")
     return Group(operator="AND", conditions=conditions)
