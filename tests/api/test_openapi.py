@@ -40,6 +40,12 @@ OPERATIONS = {
     ("delete", "/crm-core/v1/records/{recordId}"): "records_delete",
     ("post", "/crm-core/v1/records/{recordId}/restore"): "records_restore",
     ("get", "/crm-core/v1/records/{recordId}/logs"): "records_logs",
+    ("get", "/crm-core/v1/records/count"): "records_count",
+    ("get", "/crm-core/v1/segments"): "segments_list",
+    ("post", "/crm-core/v1/segments"): "segments_create",
+    ("get", "/crm-core/v1/segments/{segmentId}"): "segments_get",
+    ("patch", "/crm-core/v1/segments/{segmentId}"): "segments_update",
+    ("delete", "/crm-core/v1/segments/{segmentId}"): "segments_delete",
 }
 
 

@@ -7,6 +7,7 @@ from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
 from crmcore.property_groups.router import router as property_groups_router
 from crmcore.records.router import router as records_router
+from crmcore.segments.router import router as segments_router
 
 API_PREFIX = "/crm-core/v1"
 
@@ -16,3 +17,4 @@ api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
 api_router.include_router(records_router)
+api_router.include_router(segments_router)

@@ -97,6 +97,10 @@ class DuplicatePropertyGroup(Conflict):
     code = "DuplicatePropertyGroup"
 
 
+class DuplicateSegment(Conflict):
+    code = "DuplicateSegment"
+
+
 class IncompatibleFieldTypeChange(Conflict):
     code = "IncompatibleFieldTypeChange"
 

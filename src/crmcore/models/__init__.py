@@ -5,6 +5,7 @@ from crmcore.models.base import Base
 from crmcore.models.entity import Entity
 from crmcore.models.property import Property, PropertyGroup
 from crmcore.models.record import Record, RecordLog
+from crmcore.models.segment import Segment
 
 __all__ = [
     "Account",
@@ -16,5 +17,6 @@ __all__ = [
     "PropertyGroup",
     "Record",
     "RecordLog",
+    "Segment",
     "UsedSignature",
 ]

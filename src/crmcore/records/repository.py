@@ -39,6 +39,10 @@ class RecordRepository(AccountRepository[Record]):
         )
         return [(row[0], tuple(row[1:])) for row in self.session.execute(statement)]
 
+    def count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
+        statement = select(func.count()).select_from(Record).where(self.scope(), *conditions)
+        return int(self.session.scalar(statement) or 0)
+
     def count_all(self) -> int:
         """Records of the account, trashed ones included (they count toward records.max)."""
         statement = (

@@ -25,6 +25,7 @@ from crmcore.records.schemas import (
     BulkIds,
     BulkRestoreResult,
     LogPage,
+    RecordCount,
     RecordCreate,
     RecordDeleted,
     RecordOut,
@@ -60,21 +61,15 @@ def _page(ctx: Context, page: Page, *, trash: bool = False) -> JsonResponse:
     return JsonResponse(body)
 
 
-@router.get("", name="list", responses=_PAGE | error_responses(*_LOOKUP))
-def list_records(
-    ctx: ContextDep,
-    entity_id: Annotated[str | None, Query(alias="entityId", max_length=64)] = None,
-    segment_id: Annotated[str | None, Query(alias="segmentId", max_length=64)] = None,
-    filters: Annotated[str | None, Query(max_length=MAX_FILTERS_BYTES)] = None,
-    keyword: Annotated[str | None, Query(max_length=200)] = None,
-    sort_field: Annotated[str, Query(alias="sortField", max_length=80)] = "dateCreated",
-    sort_direction: Annotated[Literal["asc", "desc"], Query(alias="sortDirection")] = "desc",
-    start_key: Annotated[str | None, Query(alias="startKey", max_length=4096)] = None,
-    limit: Limit = DEFAULT_PAGE,
-) -> JsonResponse:
-    """List live records, filtered and sorted, with cursor pagination (nextKey -> startKey)."""
-    if segment_id is not None:
-        raise errors.not_found("Segment", segment_id)
+def _list_query(
+    entity_id: str | None,
+    segment_id: str | None,
+    filters: str | None,
+    keyword: str | None,
+    sort: list[str],
+    start_key: str | None,
+    limit: int,
+) -> RecordQuery:
     conditions: list[Condition | Group] = []
     if filters:
         try:
@@ -87,9 +82,44 @@ def list_records(
     if keyword and keyword.strip():
         conditions.append(Condition(field="name", operator="contains", value=keyword.strip()))
     group = Group(operator="AND", conditions=conditions) if conditions else None
+    return RecordQuery(entity_id, group, sort, start_key, min(limit, MAX_PAGE), segment_id)
+
+
+EntityParam = Annotated[str | None, Query(alias="entityId", max_length=64)]
+SegmentParam = Annotated[str | None, Query(alias="segmentId", max_length=64)]
+FiltersParam = Annotated[str | None, Query(max_length=MAX_FILTERS_BYTES)]
+KeywordParam = Annotated[str | None, Query(max_length=200)]
+
+
+@router.get("", name="list", responses=_PAGE | error_responses(*_LOOKUP))
+def list_records(
+    ctx: ContextDep,
+    entity_id: EntityParam = None,
+    segment_id: SegmentParam = None,
+    filters: FiltersParam = None,
+    keyword: KeywordParam = None,
+    sort_field: Annotated[str, Query(alias="sortField", max_length=80)] = "dateCreated",
+    sort_direction: Annotated[Literal["asc", "desc"], Query(alias="sortDirection")] = "desc",
+    start_key: Annotated[str | None, Query(alias="startKey", max_length=4096)] = None,
+    limit: Limit = DEFAULT_PAGE,
+) -> JsonResponse:
+    """List live records, filtered and sorted, with cursor pagination (nextKey -> startKey)."""
     sort = [("-" if sort_direction == "desc" else "") + sort_field]
-    query = RecordQuery(entity_id, group, sort, start_key, min(limit, MAX_PAGE))
+    query = _list_query(entity_id, segment_id, filters, keyword, sort, start_key, limit)
     return _page(ctx, record_service.search(ctx, query, "list"))
+
+
+@router.get("/count", name="count", responses=ok(RecordCount) | error_responses(*_LOOKUP))
+def count(
+    ctx: ContextDep,
+    entity_id: EntityParam = None,
+    segment_id: SegmentParam = None,
+    filters: FiltersParam = None,
+    keyword: KeywordParam = None,
+) -> JsonResponse:
+    """How many live records match the list filters (crmcore extension)."""
+    query = _list_query(entity_id, segment_id, filters, keyword, [], None, 1)
+    return JsonResponse({"count": record_service.count(ctx, query)})
 
 
 @router.get("/trash", name="listTrash", responses=_PAGE | error_responses(*_LOOKUP))

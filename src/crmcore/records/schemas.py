@@ -97,6 +97,10 @@ class RecordPage(WireModel):
     next_key: str | None = Field(default=None, description="Omitted on the last page")
 
 
+class RecordCount(WireModel):
+    count: int
+
+
 class RecordDeleted(WireModel):
     record_id: str
     entity_id: str

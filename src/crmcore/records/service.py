@@ -25,6 +25,7 @@ from crmcore.records.query.tree import Group, check_bounds
 from crmcore.records.repository import RecordRepository
 from crmcore.records.schemas import RecordCreate, RecordUpdate
 from crmcore.records.values import EntitySchema, sees_clear_values, validate_data
+from crmcore.segments import service as segment_service
 
 #: Trashed records are purged this long after they were deleted (SOLAPI's documented retention).
 TRASH_RETENTION = timedelta(days=14)
@@ -51,14 +52,15 @@ class RecordQuery:
     sort: list[str]
     start_key: str | None
     limit: int
+    segment_id: str | None = None
 
     def cursor_scope(self, ctx: Context, endpoint: str) -> str:
         """A cursor is valid only for the tenant, endpoint and query it was issued for."""
         group = self.group.model_dump_json() if self.group is not None else ""
         caller = ctx.caller
         return "|".join(
-            [caller.account_id, caller.workspace_id, endpoint, self.entity_id or "", group,
-             ",".join(self.sort)]
+            [caller.account_id, caller.workspace_id, endpoint, self.entity_id or "",
+             self.segment_id or "", group, ",".join(self.sort)]
         )  # fmt: skip
 
 
@@ -265,13 +267,28 @@ def _bring_back(ctx: Context, records: Sequence[Record]) -> None:
     ctx.session.flush()
 
 
-def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = False) -> Page:
-    """Records matching ``query.group``, sorted, one page after ``query.start_key``."""
-    schema: EntitySchema | None = None
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    conditions: list[ColumnElement[bool]]
+    schemas: dict[str, EntitySchema]
+    compiler: Compiler
+
+
+def _compile(ctx: Context, query: RecordQuery, *, trashed: bool) -> _Compiled:
+    """Tenant, entity, visibility, segment and condition filters of a record query."""
     # "= false", not "IS false": the partial per-property indexes are declared that way.
     conditions: list[ColumnElement[bool]] = [Record.is_deleted == trashed]
-    if query.entity_id is not None:
-        entity = entity_service.get_accessible(ctx, query.entity_id)
+    segment_group = None
+    entity_id = query.entity_id
+    if query.segment_id is not None:
+        segment, segment_entity = segment_service.get(ctx, query.segment_id)
+        if entity_id is not None and entity_id != segment_entity.entity_id:
+            raise ValidationError("segmentId: the segment belongs to another entity")
+        entity_id = segment_entity.entity_id
+        segment_group = segment_service.group_of(segment)
+    schema: EntitySchema | None = None
+    if entity_id is not None:
+        entity = entity_service.get_accessible(ctx, entity_id)
         schema = _schema(ctx, entity.entity_id)
         conditions.append(Record.entity_id == entity.entity_id)
         visible = visibility(ctx, entity)
@@ -282,19 +299,28 @@ def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = F
         entities = entity_service.accessible_entities(ctx)
         schemas = {e.entity_id: _schema(ctx, e.entity_id) for e in entities}
         conditions.append(_visible_in(ctx, entities))
-    compiler = Compiler(json_access(ctx.session), schema)
+    json = json_access(ctx.session)
+    compiler = Compiler(json, schema)
+    if segment_group is not None:
+        conditions.append(Compiler(json, schema, deleted_fields_empty=True).group(segment_group))
     if query.group is not None:
         check_bounds(query.group)
         conditions.append(compiler.group(query.group))
-    keys = sorting.parse_sort(query.sort, compiler)
+    return _Compiled(conditions, schemas, compiler)
+
+
+def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = False) -> Page:
+    """Records matching the query, sorted, one page after ``query.start_key``."""
+    compiled = _compile(ctx, query, trashed=trashed)
+    keys = sorting.parse_sort(query.sort, compiled.compiler)
     position = None
     if query.start_key is not None:
         position = ctx.cursors.decode(query.cursor_scope(ctx, endpoint), query.start_key)
     rows: list[tuple[Record, tuple[Any, ...]]] = []
     order, expressions = sorting.order_by(keys), [k.expression for k in keys]
-    for segment in sorting.segments(keys, position, compiler):
+    for segment in sorting.segments(keys, position, compiled.compiler):
         wanted = query.limit + 1 - len(rows)
-        rows += _repository(ctx).page([*conditions, segment], order, expressions, wanted)
+        rows += _repository(ctx).page([*compiled.conditions, segment], order, expressions, wanted)
         if len(rows) > query.limit:
             break
     more = len(rows) > query.limit
@@ -305,7 +331,12 @@ def search(ctx: Context, query: RecordQuery, endpoint: str, *, trashed: bool = F
         next_key = ctx.cursors.encode(
             query.cursor_scope(ctx, endpoint), sorting.position(keys, values, last.record_id)
         )
-    return Page([Found(r, schemas[r.entity_id]) for r, _ in rows], next_key)
+    return Page([Found(r, compiled.schemas[r.entity_id]) for r, _ in rows], next_key)
+
+
+def count(ctx: Context, query: RecordQuery) -> int:
+    """How many live records match (an extension: SOLAPI's list returns no count)."""
+    return _repository(ctx).count(_compile(ctx, query, trashed=False).conditions)
 
 
 def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]:

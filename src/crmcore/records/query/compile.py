@@ -11,7 +11,7 @@ from crmcore.kernel.repository import escape_like
 from crmcore.models import Record
 from crmcore.properties.types import Choices, InvalidValue, ValueKind
 from crmcore.properties.types.datetime_ import parse_instant
-from crmcore.properties.types.operators import Operator, resolve_operator
+from crmcore.properties.types.operators import ALIASES, Operator, resolve_operator
 from crmcore.records.query.fields import FieldRef, resolve_field
 from crmcore.records.query.tree import Condition, Group
 from crmcore.records.values import EntitySchema
@@ -27,10 +27,17 @@ _TEXT_MATCHES = {
 }
 
 
+_NEGATIVE = {Operator.NE, Operator.NOT_CONTAINS, Operator.NOT_IN, Operator.IS_EMPTY}
+
+
 class Compiler:
-    def __init__(self, json: JsonAccess, schema: EntitySchema | None) -> None:
+    def __init__(
+        self, json: JsonAccess, schema: EntitySchema | None, *, deleted_fields_empty: bool = False
+    ) -> None:
         self.json = json
         self.schema = schema
+        # Saved segments may name properties deleted since: such conditions see "no value".
+        self.deleted_fields_empty = deleted_fields_empty
 
     def group(self, group: Group) -> ColumnElement[bool]:
         parts = [
@@ -42,6 +49,9 @@ class Compiler:
         return and_(*parts) if group.operator == "AND" else or_(*parts)
 
     def condition(self, condition: Condition) -> ColumnElement[bool]:
+        if self.deleted_fields_empty and self._is_gone(condition.field):
+            name = ALIASES.get(condition.operator, condition.operator)
+            return true() if name in _NEGATIVE else false()
         field = resolve_field(condition.field, self.schema)
         try:
             operator = resolve_operator(condition.operator, field.kind)
@@ -98,6 +108,13 @@ class Compiler:
         return comparisons[operator]
 
     # --- building blocks ------------------------------------------------------------------
+
+    def _is_gone(self, name: str) -> bool:
+        return (
+            name.startswith("data.")
+            and self.schema is not None
+            and name.removeprefix("data.") not in self.schema.properties
+        )
 
     def _operand(self, field: FieldRef, value: Any, where: str) -> Any:
         """The comparison value in the stored form of the field (validated like a write)."""
