@@ -18,7 +18,7 @@ def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -
     for part in path.split("/"):
         if part.startswith("{"):
             concrete = concrete.replace(part, "CRMXX1260423081530123ABC11122233")
-    body = {} if method in ("post", "patch") else None
+    body: dict[str, Any] | None = {} if method in ("post", "patch") else None
     return client.request(method.upper(), concrete, headers=headers, json=body)
 
 

@@ -1,0 +1,357 @@
+"""One command: seed (or reuse) a PostgreSQL tenant, start ``crmcore serve``, measure, report.
+
+.venv/bin/python -m bench.run --records 100000
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import psycopg
+import sqlalchemy
+from tests.live import free_port
+
+from bench import load
+from bench.seed import Tenant, copy_records, create_schema
+from crmcore import __version__
+from crmcore.accounts import service as account_service
+from crmcore.config import Settings
+from crmcore.db.engine import make_engine
+from crmcore.db.migrate import upgrade
+from crmcore.db.session import make_session_factory
+from crmcore.kernel.secrets import SecretBox
+from crmcore.models.account import PlanTier, Role
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+SECRET_KEY = "crmcore-benchmark-secret-key"
+
+
+def _db_url(admin_url: str, database: str) -> str:
+    return admin_url.rsplit("/", 1)[0] + "/" + database
+
+
+def prepare_database(admin_url: str, database: str) -> tuple[str, str, str, list[str]]:
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    settings = Settings(database_url=_db_url(admin_url, database), secret_key=SECRET_KEY)
+    upgrade(settings)
+    engine = make_engine(settings)
+    box = SecretBox(SECRET_KEY)
+    with make_session_factory(engine).begin() as session:
+        account = account_service.create_account(session, box, PlanTier.ENTERPRISE)
+        members = [account.credentials.member_id]
+        for _ in range(2):
+            extra = account_service.create_member(session, box, account.account_id, Role.MEMBER)
+            members.append(extra.member_id)
+    engine.dispose()
+    credentials = account.credentials
+    return account.account_id, credentials.api_key, credentials.api_secret, members
+
+
+def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CRMCORE_DATABASE_URL": database_url,
+        "CRMCORE_SECRET_KEY": SECRET_KEY,
+        "CRMCORE_PURGE_INTERVAL_SECONDS": "0",
+        "CRMCORE_LOG_LEVEL": "WARNING",
+    }
+    command = [str(ROOT / ".venv" / "bin" / "crmcore"), "serve", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    process = subprocess.Popen(command, env=env, start_new_session=True)
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx2.get(base_url + "/crm-core/v1/public/openapi/json").status_code == 200:
+                return process, base_url
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def server_pids(process: subprocess.Popen[bytes]) -> list[int]:
+    pids = [process.pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().split()
+            except OSError:
+                continue
+            if int(stat[3]) == process.pid:
+                pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text().split()
+            total += (int(stat[13]) + int(stat[14])) / ticks
+        except OSError:
+            pass
+    return total
+
+
+def peak_rss_mb(pids: list[int]) -> float:
+    peak = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    peak = max(peak, int(line.split()[1]))
+        except OSError:
+            pass
+    return peak / 1024
+
+
+def wait_for_indexes(database_url: str, expected: int, timeout: float = 1800) -> None:
+    deadline = time.monotonic() + timeout
+    with psycopg.connect(database_url, autocommit=True) as connection:
+        while time.monotonic() < deadline:
+            row = connection.execute(
+                "SELECT count(*) FROM pg_indexes WHERE tablename = 'records' "
+                "AND indexname LIKE 'ix_rp_%'"
+            ).fetchone()
+            building = connection.execute(
+                "SELECT count(*) FROM pg_stat_progress_create_index"
+            ).fetchone()
+            if row and row[0] >= expected and building and building[0] == 0:
+                return
+            time.sleep(1)
+    raise RuntimeError("property indexes were not built in time")
+
+
+async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list[load.Result]:
+    p = tenant.property_ids
+    entity = tenant.entity_id
+    rng = random.Random(7)
+    results: list[load.Result] = []
+
+    async def get(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        return await client.get(
+            f"/records/{sample_ids[i % len(sample_ids)]}", headers=load.signed(tenant)
+        )
+
+    async def create(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        body = {
+            "entityId": entity,
+            "name": f"Bench {i}",
+            "data": {
+                p["TEXT"]: "Created Co", p["NUMBER"]: i, p["EMAIL"]: f"new{i}@example.com",
+                p["CHECKBOX"]: True, p["DATE"]: "2026-04-23", p["DROPDOWN"]: "LEAD",
+                p["RADIO"]: "EAST", p["PHONE"]: "010-1234-5678", p["TEXTAREA"]: "hello",
+                p["MULTI_CHECKBOX"]: ["EMAIL"], p["DATETIME"]: "2026-04-23T09:15:30.000Z",
+                p["URL"]: "https://example.com",
+            },
+            "tags": ["bench"],
+        }  # fmt: skip
+        return await client.post("/records", json=body, headers=load.signed(tenant))
+
+    async def update(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        record_id = sample_ids[(i * 7) % len(sample_ids)]
+        body = {"data": {p["NUMBER"]: rng.randint(0, 1_000_000)}}
+        return await client.patch(f"/records/{record_id}", json=body, headers=load.signed(tenant))
+
+    list_params = {"entityId": entity, "limit": "50"}
+    search_body: dict[str, Any] = {
+        "entityId": entity,
+        "conditionGroup": {
+            "operator": "AND",
+            "conditions": [
+                {"field": f"data.{p['NUMBER']}", "operator": "gte", "value": 500_000},
+                {"field": f"data.{p['DROPDOWN']}", "operator": "eq", "value": "CLOSED_WON"},
+            ],
+        },
+        "sortFields": [f"-data.{p['DATE']}"],
+        "limit": 50,
+    }
+
+    async def cursor_at(page: int, search: bool) -> tuple[str, int]:
+        """The cursor of ``page`` (or of the last full page when there are fewer)."""
+        async with httpx2.AsyncClient(base_url=tenant.base_url + "/crm-core/v1", timeout=120) as c:
+            key: str | None = None
+            reached = 1
+            for _ in range(page - 1):
+                if search:
+                    body = {**search_body, **({"startKey": key} if key else {})}
+                    response = await c.post(
+                        "/records/search/advanced", json=body, headers=load.signed(tenant)
+                    )
+                else:
+                    params = {**list_params, **({"startKey": key} if key else {})}
+                    response = await c.get("/records", params=params, headers=load.signed(tenant))
+                response.raise_for_status()
+                following = response.json().get("nextKey")
+                if following is None:
+                    break
+                key, reached = following, reached + 1
+            assert key is not None
+            return key, reached
+
+    list_500, list_page_no = await cursor_at(500, search=False)
+    search_500, search_page_no = await cursor_at(500, search=True)
+
+    def list_page(key: str | None) -> load.Request:
+        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+            params = {**list_params, **({"startKey": key} if key else {})}
+            return await client.get("/records", params=params, headers=load.signed(tenant))
+
+        return request
+
+    def search_page(key: str | None) -> load.Request:
+        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+            body = {**search_body, **({"startKey": key} if key else {})}
+            return await client.post(
+                "/records/search/advanced", json=body, headers=load.signed(tenant)
+            )
+
+        return request
+
+    words = ["alpha", "tango", "zulu 12", "echo", "kilo"]
+
+    async def fulltext(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        params = {"q": words[i % len(words)], "limit": "20"}
+        return await client.get(
+            f"/records/search/fulltext/{entity}", params=params, headers=load.signed(tenant)
+        )
+
+    async def bulk(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        ids = sample_ids[(i * 1000) % len(sample_ids) :][:1000]
+        path = "/records/bulk/delete" if i % 2 == 0 else "/records/bulk/restore"
+        return await client.post(path, json={"recordIds": ids}, headers=load.signed(tenant))
+
+    plan: list[tuple[str, load.Request, int, int]] = [
+        ("get one record", get, 3000, 1),
+        ("get one record", get, 6000, 8),
+        ("create record", create, 6000, 16),
+        ("update record", update, 3000, 8),
+        ("list page 1", list_page(None), 300, 1),
+        (f"list page {list_page_no}", list_page(list_500), 300, 1),
+        ("advanced search page 1", search_page(None), 300, 1),
+        (f"advanced search page {search_page_no}", search_page(search_500), 300, 1),
+        ("full-text search", fulltext, 300, 1),
+        ("bulk delete/restore 1000", bulk, 10, 1),
+    ]
+    for name, request, count, concurrency in plan:
+        result = await load.run_workload(
+            tenant, name, request, count=count, concurrency=concurrency, seconds=seconds
+        )
+        print(json.dumps(result.row()), flush=True)
+        results.append(result)
+    return results
+
+
+def sample_record_ids(database_url: str, count: int) -> list[str]:
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT record_id FROM records TABLESAMPLE SYSTEM (5) "
+            "WHERE is_deleted = false LIMIT %s",
+            (count,),
+        ).fetchall()
+    ids = [row[0] for row in rows]
+    random.Random(3).shuffle(ids)
+    return ids
+
+
+def write_report(
+    records: int, workers: int, results: list[load.Result], cpu: float, rss: float, wall: float
+) -> str:
+    pg_version = (
+        psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+        .execute("SHOW server_version")
+        .fetchone()
+    )
+    lines = [
+        f"### {records:,} records, {workers} server workers, "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"{round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB; "
+        f"{platform.system()} {platform.release()}; Python {platform.python_version()}; "
+        f"PostgreSQL {pg_version[0] if pg_version else '?'}; SQLAlchemy {sqlalchemy.__version__}; "
+        f"crmcore {__version__}. Load generator: one Python asyncio process on the same machine.",
+        "",
+        "| workload | concurrency | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        row = result.row()
+        lines.append(
+            f"| {row['workload']} | {row['concurrency']} | {row['requests']} | {row['errors']} | "
+            f"{row['rps']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} |"
+        )
+    lines += [
+        "",
+        f"Server CPU: {cpu:.1f} s over {wall:.0f} s of load; peak RSS per process: {rss:.0f} MiB.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args()
+    database = args.database or f"crmcore_bench_{args.records}"
+    database_url = _db_url(args.pg_url, database)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    tenant_file = RESULTS / f"{database}.json"
+
+    if not args.reuse:
+        print(f"Preparing {database} ...", flush=True)
+        account_id, key, secret, members = prepare_database(args.pg_url, database)
+    process, base_url = start_server(database_url, args.workers)
+    try:
+        if args.reuse:
+            saved = json.loads(tenant_file.read_text())
+            tenant = Tenant(**{**saved, "base_url": base_url})
+        else:
+            tenant = create_schema(base_url, account_id, key, secret, members)
+            tenant_file.write_text(json.dumps({**tenant.__dict__, "base_url": ""}))
+            started = time.monotonic()
+            copy_records(database_url, tenant, args.records)
+            print(
+                f"Seeded in {time.monotonic() - started:.0f} s; waiting for indexes ...", flush=True
+            )
+            wait_for_indexes(database_url, expected=11)
+        sample = sample_record_ids(database_url, 5000)
+        pids = server_pids(process)
+        cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
+        results = asyncio.run(measure(tenant, sample, args.seconds))
+        cpu, wall = cpu_seconds(pids) - cpu_before, time.monotonic() - wall_before
+        report = write_report(args.records, args.workers, results, cpu, peak_rss_mb(pids), wall)
+        print(report)
+        if not args.no_write:
+            target = ROOT / "docs" / "benchmarks.md"
+            with target.open("a") as handle:
+                handle.write("\n" + report)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
