@@ -172,14 +172,15 @@ def test_forged_or_foreign_cursors_are_400(
 ) -> None:
     path = f"/records/{history.record_id}/logs"
     next_key = logs(owner, history.record_id, limit=1)["nextKey"]
-    payload, tag = next_key.split(".", 1)
-    decoded = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
-    tampered = base64.urlsafe_b64encode(decoded.replace(b'"CRMLG1', b'"CRMLG2')).rstrip(b"=")
+    raw = bytearray(base64.urlsafe_b64decode(next_key + "=" * (-len(next_key) % 4)))
+    raw[len(raw) // 2] ^= 1
+    tampered = base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
     not_issued = "startKey: not a cursor issued by this server"
-    other_tag = ("A" if tag[0] != "A" else "B") + tag[1:]
-    for forged in ("abc", "not.base64!", tampered.decode() + "." + tag, f"{payload}.{other_tag}"):
+    for forged in ("abc", "not.base64!"):
         response = owner.get(path, params={"startKey": forged})
         assert_error(response, 400, "ValidationError", not_issued)
+    response = owner.get(path, params={"startKey": tampered})
+    assert_error(response, 400, "ValidationError", "startKey: the cursor belongs to another query")
 
     other = new_record(owner, fetch(owner, history.record_id)["entityId"])["recordId"]
     response = owner.get(f"/records/{other}/logs", params={"startKey": next_key})

@@ -541,15 +541,18 @@ def test_limit_defaults_to_20_and_large_limits_are_not_errors(owner: Tenant) -> 
     made = [
         owner.post("/records", json={"entityId": entity_id, "name": f"r{i}"}) for i in range(25)
     ]
-    newest = [response.json()["recordId"] for response in reversed(made)]
+    records = sorted(
+        (response.json() for response in made),
+        key=lambda record: (record["dateCreated"], record["recordId"]),
+        reverse=True,
+    )
+    newest = ids(records)
     first = search(owner, {"entityId": entity_id})
     assert ids(first["data"]) == newest[:20]
     rest = search(owner, {"entityId": entity_id, "startKey": first["nextKey"]})
     assert ids(rest["data"]) == newest[20:]
     assert "nextKey" not in rest
-    assert search(owner, {"entityId": entity_id, "limit": 5000}) == {
-        "data": [response.json() for response in reversed(made)]
-    }
+    assert search(owner, {"entityId": entity_id, "limit": 5000}) == {"data": records}
 
 
 # --- errors ------------------------------------------------------------------------------------

@@ -158,7 +158,6 @@ def test_advanced_cursor_is_valid_only_for_its_conditions_and_sort(ds: Dataset) 
 def test_any_changed_character_makes_the_cursor_invalid(ds: Dataset) -> None:
     query = {"entityId": ds.entity_id, "limit": 4}
     key = list_page(ds.owner, **query)["nextKey"]
-    assert "." in key
     got = {
         index: error_of(ds.owner.get("/records", params={**query, "startKey": flip(key, index)}))
         for index in range(len(key))
@@ -182,10 +181,9 @@ def test_other_spellings_of_the_same_cursor_are_rejected(ds: Dataset) -> None:
         page = list_page(ds.owner, startKey=page["nextKey"], **query)
     variants: dict[str, str] = {}
     for key in keys:
-        payload, tag = key.split(".")
-        if len(payload) % 4 in (2, 3):
-            low_bit = B64URL[B64URL.index(payload[-1]) ^ 1]
-            variants[key] = f"{payload[:-1]}{low_bit}.{tag}"
+        if len(key) % 4 in (2, 3):
+            low_bit = B64URL[B64URL.index(key[-1]) ^ 1]
+            variants[key] = f"{key[:-1]}{low_bit}"
     assert len(variants) >= 3  # names of varied lengths give payloads of varied lengths
     got = {
         key: error_of(ds.owner.get("/records", params={**query, "startKey": variant}))
@@ -197,17 +195,16 @@ def test_other_spellings_of_the_same_cursor_are_rejected(ds: Dataset) -> None:
 def test_malformed_cursors_are_400(ds: Dataset) -> None:
     query = {"entityId": ds.entity_id, "limit": 4}
     key = list_page(ds.owner, **query)["nextKey"]
-    payload, tag = key.split(".")
     attempts = {
         "empty": "",
         "garbage": "not-a-cursor",
         "dots": "...",
         "truncated": key[:-1],
-        "payload only": payload,
-        "tag only": "." + tag,
+        "first half": key[: len(key) // 2],
+        "with a dot": "." + key,
         "extended": key + "A",
-        "swapped": f"{tag}.{payload}",
-        "not base64": "!!!!." + tag,
+        "reversed": key[::-1],
+        "not base64": "!!!!" + key,
         "too long": "A" * 4097,
         "json": json.dumps({"p": ["x"]}),
     }

@@ -390,8 +390,9 @@ def test_limit_defaults_to_20_and_is_clamped_to_200(owner: Tenant) -> None:
         for i in range(201)
     ]
     assert {response.status_code for response in made} == {200}
-    # Created one after the other: newest first is the reverse creation order.
-    newest = [response.json()["recordId"] for response in reversed(made)]
+    records = [response.json() for response in made]
+    # -dateCreated; records of the same millisecond by recordId, in the same direction.
+    newest = ids(sorted(records, key=lambda r: (r["dateCreated"], r["recordId"]), reverse=True))
     default = list_page(owner, entityId=entity_id)
     assert len(default["data"]) == 20
     assert "nextKey" in default

@@ -121,6 +121,10 @@ class JsonAccess:
             return self._jsonb(column)[key].astext.collate("C")  # type: ignore[no-any-return]
         return func.json_extract(column, f"$.{key}")
 
+    def code_point_order(self, expression: Any) -> Any:
+        """Text ordered by code point on every database (SQLite's default; PostgreSQL's "C")."""
+        return expression.collate("C") if self.postgresql else expression
+
     def has(self, column: Any, key: str) -> ColumnElement[bool]:
         if self.postgresql:
             return self._jsonb(column).op("?", return_type=Boolean)(key)  # type: ignore[no-any-return]
@@ -185,7 +189,7 @@ def property_index_sql(
         if not _SAFE_ID.match(value):
             raise ValueError(f"unexpected identifier {value!r}")
     expression = {
-        "text": f"lower(data ->> '{property_id}')",
+        "text": f"(lower(data ->> '{property_id}') COLLATE \"C\")",
         "jsonb": f"(data -> '{property_id}')",
         "ordinal": f"((data ->> '{property_id}') COLLATE \"C\")",
     }[sort_kind]

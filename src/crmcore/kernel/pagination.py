@@ -1,50 +1,51 @@
-"""Opaque, tamper-evident cursors: a forged or foreign cursor is a 400, never another page."""
+"""Opaque cursors: encrypted and authenticated (AES-GCM), so they reveal nothing (not even the
+sort value of a masked property) and a forged or foreign cursor is a 400, never another page."""
 
 import base64
 import hashlib
-import hmac
+import os
 from typing import Any
 
 import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crmcore.kernel.errors import ValidationError
 
-_TAG_BYTES = 12
+_NONCE_BYTES = 12
+_NOT_OURS = "startKey: not a cursor issued by this server"
 
 
 class CursorCodec:
     def __init__(self, key: bytes) -> None:
-        self._key = key
+        self._aead = AESGCM(hashlib.sha256(key).digest())
 
     def encode(self, scope: str, position: list[Any]) -> str:
         """``scope`` binds the cursor to one tenant and one query (entity, filters, sort)."""
-        payload = orjson.dumps({"s": _digest(scope), "p": position})
-        tag = hmac.new(self._key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
-        return _b64(payload) + "." + _b64(tag)
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, orjson.dumps(position), _digest(scope))
+        return _b64(nonce + sealed)
 
     def decode(self, scope: str, cursor: str) -> list[Any]:
         try:
-            payload_part, tag_part = cursor.split(".", 1)
-            payload, tag = _unb64(payload_part), _unb64(tag_part)
+            raw = _unb64(cursor)
         except ValueError as error:
-            raise ValidationError("startKey: not a cursor issued by this server") from error
-        if _b64(payload) != payload_part or _b64(tag) != tag_part:
-            # Exactly one spelling per cursor: padding or alphabet variants are not ours.
-            raise ValidationError("startKey: not a cursor issued by this server")
-        expected = hmac.new(self._key, payload, hashlib.sha256).digest()[:_TAG_BYTES]
-        if not hmac.compare_digest(tag, expected):
-            raise ValidationError("startKey: not a cursor issued by this server")
-        body = orjson.loads(payload)
-        if body.get("s") != _digest(scope):
-            raise ValidationError("startKey: the cursor belongs to another query")
-        position = body.get("p")
+            raise ValidationError(_NOT_OURS) from error
+        if _b64(raw) != cursor or len(raw) <= _NONCE_BYTES:
+            raise ValidationError(_NOT_OURS)  # exactly one spelling per cursor
+        try:
+            plain = self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _digest(scope))
+        except InvalidTag as error:
+            # Wrong key, tampered bytes, or issued for another tenant or query.
+            raise ValidationError("startKey: the cursor belongs to another query") from error
+        position = orjson.loads(plain)
         if not isinstance(position, list):
-            raise ValidationError("startKey: not a cursor issued by this server")
+            raise ValidationError(_NOT_OURS)
         return position
 
 
-def _digest(scope: str) -> str:
-    return hashlib.sha256(scope.encode()).hexdigest()[:16]
+def _digest(scope: str) -> bytes:
+    return hashlib.sha256(scope.encode()).digest()
 
 
 def _b64(data: bytes) -> str:

@@ -357,7 +357,8 @@ def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]
     rank = case(
         (name == needle, 0), (name.like(f"{escape_like(needle)}%", escape="\\"), 1), else_=2
     )
-    rows = _repository(ctx).page(conditions, [rank, Record.date_created.desc()], [], limit)
+    order = [rank, Record.date_created.desc(), Record.record_id.desc()]
+    rows = _repository(ctx).page(conditions, order, [], limit)
     schema = _schema(ctx, entity.entity_id)
     return [Found(record, schema) for record, _ in rows]
 

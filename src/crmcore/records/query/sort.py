@@ -37,10 +37,12 @@ def parse_sort(specs: list[str], compiler: Compiler) -> list[SortKey]:
         if field.prop is not None:
             expression = compiler.ordered(field)
             if field.kind in (ValueKind.TEXT, ValueKind.OPTION):
-                expression = func.lower(compiler.json.text(Record.data, field.prop.property_id))
+                text = func.lower(compiler.json.text(Record.data, field.prop.property_id))
+                expression = compiler.json.code_point_order(text)
             keys.append(SortKey(field.name, descending, expression, nullable=True))
         elif field.name == "name":
-            keys.append(SortKey("name", descending, func.lower(Record.name), nullable=False))
+            name = compiler.json.code_point_order(func.lower(Record.name))
+            keys.append(SortKey("name", descending, name, nullable=False))
         else:
             keys.append(SortKey(field.name, descending, field.column, nullable=False))
     return keys
