@@ -307,3 +307,30 @@ def test_other_tenants_properties_are_404(
     assert intruder.delete(path).status_code == 404
     assert intruder.get("/properties").json() == []
     assert owner.get(path).json() == prop
+
+
+@pytest.mark.parametrize(
+    ("setting", "field_type"),
+    [
+        ({"board": {"groupByPropertyId": "{pid}"}}, "TEXT"),
+        ({"board": {"sumPropertyId": "{pid}"}}, "DATE"),
+        ({"calendar": {"datePropertyId": "{pid}"}}, "NUMBER"),
+        ({"calendar": {"colorPropertyId": "{pid}"}}, "MULTI_CHECKBOX"),
+    ],
+)
+def test_view_settings_refuse_properties_of_the_wrong_type(
+    owner: Tenant, entity_id: str, setting: dict[str, Any], field_type: str
+) -> None:
+    pid = add(owner, entity_id, "Field", field_type, options=STAGES)["propertyId"]
+    section, values = next(iter(setting.items()))
+    key = next(iter(values))
+    response = owner.patch(f"/entities/{entity_id}", json={"viewSettings": {section: {key: pid}}})
+    assert response.status_code == 400
+    assert f"viewSettings.{section}.{key}" in response.json()["errorMessage"]
+    assert owner.get(f"/entities/{entity_id}").json()["viewSettings"][section][key] is None
+    fitting = {"groupByPropertyId": "DROPDOWN", "sumPropertyId": "NUMBER",
+               "datePropertyId": "DATETIME", "colorPropertyId": "RADIO"}[key]  # fmt: skip
+    good = add(owner, entity_id, "Good", fitting, options=STAGES)["propertyId"]
+    accepted = owner.patch(f"/entities/{entity_id}", json={"viewSettings": {section: {key: good}}})
+    assert accepted.status_code == 200
+    assert accepted.json()["viewSettings"][section][key] == good
