@@ -22,7 +22,7 @@ import sqlalchemy
 from tests.live import free_port
 
 from bench import load
-from bench.seed import Tenant, copy_records, create_schema
+from bench.seed import Tenant, analyze, copy_records, create_schema
 from crmcore import __version__
 from crmcore.accounts import service as account_service
 from crmcore.config import Settings
@@ -337,6 +337,7 @@ def main() -> None:
                 f"Seeded in {time.monotonic() - started:.0f} s; waiting for indexes ...", flush=True
             )
             wait_for_indexes(database_url, expected=11)
+            analyze(database_url)
         sample = sample_record_ids(database_url, 5000)
         pids = server_pids(process)
         cpu_before, wall_before = cpu_seconds(pids), time.monotonic()

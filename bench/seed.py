@@ -152,5 +152,9 @@ def copy_records(database_url: str, tenant: Tenant, count: int, batch: int = 50_
                     copy.write_row(row)
             connection.commit()
             print(f"  seeded {start + size:,} / {count:,} records", flush=True)
+
+
+def analyze(database_url: str) -> None:
+    """After the property indexes are built: ANALYZE beside CREATE INDEX CONCURRENTLY deadlocks."""
+    with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("ANALYZE records")
-        connection.commit()

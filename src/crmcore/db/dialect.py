@@ -212,3 +212,13 @@ def skip_commit_flush(session: Session) -> None:
     """
     if is_postgresql(session):
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def plan_with_actual_values(session: Session) -> None:
+    """PostgreSQL: plan this transaction's statements with their actual parameter values.
+
+    Record searches rely on partial expression indexes per (entity, property), which a generic
+    (cached) plan cannot use; other requests keep the cheaper cached plans.
+    """
+    if is_postgresql(session):
+        session.execute(text("SET LOCAL plan_cache_mode TO force_custom_plan"))

@@ -17,9 +17,7 @@ def make_engine(settings: Settings) -> Engine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_pool_size,
         pool_timeout=10,
-        # Always plan with the actual parameter values: record queries rely on partial expression
-        # indexes per (entity, property), which generic plans cannot use.
-        connect_args={"connect_timeout": 5, "options": "-c plan_cache_mode=force_custom_plan"},
+        connect_args={"connect_timeout": 5},
     )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, or_
 
 from crmcore.accounts.members import is_active_member
-from crmcore.db.dialect import json_access, lock_account
+from crmcore.db.dialect import json_access, lock_account, plan_with_actual_values
 from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import Forbidden, Gone, NotFound, ValidationError, not_found
@@ -276,6 +276,7 @@ class _Compiled:
 
 def _compile(ctx: Context, query: RecordQuery, *, trashed: bool) -> _Compiled:
     """Tenant, entity, visibility, segment and condition filters of a record query."""
+    plan_with_actual_values(ctx.session)
     # "= false", not "IS false": the partial per-property indexes are declared that way.
     conditions: list[ColumnElement[bool]] = [Record.is_deleted == trashed]
     segment_group = None
