@@ -52,7 +52,9 @@ def order_by(keys: list[SortKey]) -> list[Any]:
     clauses = []
     for key in keys:
         ordered = key.expression.desc() if key.descending else key.expression.asc()
-        clauses.append(ordered.nulls_last() if key.nullable else ordered)
+        # One key: ``segments`` reads the empty values separately, so the plain order (which a
+        # backward index scan serves) is enough; several keys need NULLS LAST in the order itself.
+        clauses.append(ordered.nulls_last() if key.nullable and len(keys) > 1 else ordered)
     tiebreak_descending = keys[0].descending if keys else False
     clauses.append(Record.record_id.desc() if tiebreak_descending else Record.record_id.asc())
     return clauses
