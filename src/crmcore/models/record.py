@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmcore.models.base import Base
@@ -34,6 +34,14 @@ class Record(Base):
             postgresql_using="gin",
             postgresql_ops={"data": "jsonb_path_ops"},
             info={"dialects": ("postgresql",)},
+        ).ddl_if(dialect="postgresql"),
+        # PostgreSQL only, created by migration 0005 when pg_trgm is available: name search.
+        Index(
+            "ix_records_name_trgm",
+            func.lower(text("name")),
+            postgresql_using="gin",
+            postgresql_ops={"lower_1": "gin_trgm_ops"},
+            info={"dialects": ("postgresql",), "optional": True},
         ).ddl_if(dialect="postgresql"),
     )
 

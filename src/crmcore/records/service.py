@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, or_
+from sqlalchemy import ColumnElement, and_, func, not_, or_
 
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import json_access, lock_account, plan_with_actual_values
@@ -341,25 +341,31 @@ def count(ctx: Context, query: RecordQuery) -> int:
 
 
 def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]:
-    """Names containing ``text``: exact matches, then prefixes, then the rest; newest first."""
+    """Names containing ``text``: exact matches, then prefixes, then the rest; newest first.
+
+    Read as three bounded queries, so a common word never sorts every record that contains it.
+    """
     entity = entity_service.get_accessible(ctx, entity_id)
     needle = text.strip().lower()
     if not needle:
         raise ValidationError("q: must not be empty")
     conditions: list[ColumnElement[bool]] = [
-        Record.is_deleted.is_(False),
+        Record.is_deleted == False,  # noqa: E712 - "= false", as the indexes are declared
         Record.entity_id == entity.entity_id,
     ]
     visible = visibility(ctx, entity)
     if visible is not None:
         conditions.append(visible)
     name = func.lower(Record.name)
-    conditions.append(name.like(f"%{escape_like(needle)}%", escape="\\"))
-    rank = case(
-        (name == needle, 0), (name.like(f"{escape_like(needle)}%", escape="\\"), 1), else_=2
-    )
-    order = [rank, Record.date_created.desc(), Record.record_id.desc()]
-    rows = _repository(ctx).page(conditions, order, [], limit)
+    prefix = name.like(f"{escape_like(needle)}%", escape="\\")
+    contains = name.like(f"%{escape_like(needle)}%", escape="\\")
+    tiers = [name == needle, and_(prefix, name != needle), and_(contains, not_(prefix))]
+    order = [Record.date_created.desc(), Record.record_id.desc()]
+    rows: list[tuple[Record, tuple[Any, ...]]] = []
+    for tier in tiers:
+        if len(rows) >= limit:
+            break
+        rows += _repository(ctx).page([*conditions, tier], order, [], limit - len(rows))
     schema = _schema(ctx, entity.entity_id)
     return [Found(record, schema) for record, _ in rows]
 
