@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 RollbackHook = Callable[[Session], None]
@@ -53,3 +54,14 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
         raise
     finally:
         session.close()
+
+
+def flush_unique(session: Session, conflict: Callable[[], Exception]) -> None:
+    """Flush; a unique-index violation (two requests racing for one name) becomes ``conflict()``.
+
+    Services check uniqueness first for a friendly error; the database index has the last word.
+    """
+    try:
+        session.flush()
+    except IntegrityError as error:
+        raise conflict() from error

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from crmcore.entities.view_settings import InsightWidget, ViewSettingsPatch
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
 from crmcore.models import Entity
 
 RecordAccessValue = Literal["PUBLIC", "ENTITY_OWNER_ONLY", "ADMIN_ONLY"]
@@ -89,10 +89,6 @@ class EntityDeleted(WireModel):
     permanent: bool | None = None
 
 
-def _number(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
-
-
 def entity_to_wire(entity: Entity, *, purge_at: str | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {"entityId": entity.entity_id, "accountId": entity.account_id}
     if entity.workspace_id:
@@ -107,7 +103,7 @@ def entity_to_wire(entity: Entity, *, purge_at: str | None = None) -> dict[str, 
         insightWidgets=entity.insight_widgets,
         recordAccess=entity.record_access,
         ownerId=entity.owner_id,
-        priority=_number(entity.priority),
+        priority=json_number(entity.priority),
         isDeleted=entity.is_deleted,
     )
     if entity.is_deleted and entity.deleted_at is not None:

@@ -3,10 +3,9 @@
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import lock_account
+from crmcore.db.session import flush_unique
 from crmcore.entities.repository import EntityRepository
 from crmcore.entities.schemas import MAX_ENTITIES_LISTED, EntityCreate, EntityUpdate
 from crmcore.entities.view_settings import (
@@ -48,11 +47,6 @@ def _repository(ctx: Context) -> EntityRepository:
     return EntityRepository(ctx.session, ctx.caller)
 
 
-def _require_owner(ctx: Context, action: str) -> None:
-    if not ctx.caller.is_owner:
-        raise Forbidden(f"Only a CRM OWNER may {action}")
-
-
 def _find(repository: EntityRepository, entity_id: str) -> Entity:
     entity = repository.get(entity_id)
     if entity is None:
@@ -82,7 +76,7 @@ def list_entities(ctx: Context, keyword: str | None) -> Sequence[Entity]:
 
 
 def create(ctx: Context, data: EntityCreate) -> Entity:
-    _require_owner(ctx, "create entities")
+    ctx.require_owner("create entities")
     repository = _repository(ctx)
     caller = ctx.caller
     owner_id = data.owner_id or caller.member_id
@@ -97,7 +91,7 @@ def create(ctx: Context, data: EntityCreate) -> Entity:
     lock_account(ctx.session, caller.account_id)
     plan_service.ensure_room(ctx, Dimension.ENTITIES_MAX, repository.count_all())
     if repository.slug_taken(data.slug):
-        raise DuplicateEntity(f"An entity with slug '{data.slug}' already exists")
+        raise _duplicate_slug(data.slug)
     entity = Entity(
         account_id=caller.account_id,
         entity_id=new_id(IdKind.ENTITY, ctx.now),
@@ -118,7 +112,7 @@ def create(ctx: Context, data: EntityCreate) -> Entity:
         date_updated=ctx.now,
     )
     repository.add(entity)
-    _flush_unique_slug(ctx, data.slug)
+    flush_unique(ctx.session, lambda: _duplicate_slug(data.slug))
     return entity
 
 
@@ -127,9 +121,9 @@ def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
     entity = get_accessible(ctx, entity_id)
     changes = data.model_fields_set
     if "record_access" in changes and data.record_access != entity.record_access:
-        _require_owner(ctx, "change recordAccess")
+        ctx.require_owner("change recordAccess")
     if "owner_id" in changes and data.owner_id != entity.owner_id:
-        _require_owner(ctx, "change ownerId")
+        ctx.require_owner("change ownerId")
         if not is_active_member(ctx.session, ctx.caller, data.owner_id):
             raise ValidationError(f"ownerId: '{data.owner_id}' is not an active CRM member")
     if not changes:
@@ -146,7 +140,7 @@ def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
         entity.insight_widgets = normalise_widgets(data.insight_widgets, properties)
     if "slug" in changes and data.slug != entity.slug:
         if repository.slug_taken(data.slug, except_entity_id=entity.entity_id):
-            raise DuplicateEntity(f"An entity with slug '{data.slug}' already exists")
+            raise _duplicate_slug(data.slug)
         entity.slug = data.slug
     if "name" in changes:
         entity.name = data.name
@@ -160,7 +154,7 @@ def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
         entity.priority = data.priority
     entity.updated_by = ctx.caller.member_id
     entity.date_updated = ctx.now
-    _flush_unique_slug(ctx, entity.slug)
+    flush_unique(ctx.session, lambda: _duplicate_slug(entity.slug))
     return entity
 
 
@@ -179,7 +173,7 @@ def trash(ctx: Context, entity_id: str) -> Entity:
     entity = _find(_repository(ctx), entity_id)
     if entity.is_deleted:
         raise EntityGone(f"Entity '{entity_id}' is already in the trash")
-    _require_owner(ctx, "delete entities")
+    ctx.require_owner("delete entities")
     entity.is_deleted = True
     entity.deleted_at = ctx.now
     entity.deleted_by = ctx.caller.member_id
@@ -190,13 +184,13 @@ def trash(ctx: Context, entity_id: str) -> Entity:
 
 
 def list_trash(ctx: Context) -> Sequence[Entity]:
-    _require_owner(ctx, "list the entity trash")
+    ctx.require_owner("list the entity trash")
     return _repository(ctx).list_trashed(MAX_ENTITIES_LISTED)
 
 
 def restore(ctx: Context, entity_id: str) -> Entity:
     entity = _find(_repository(ctx), entity_id)
-    _require_owner(ctx, "restore entities")
+    ctx.require_owner("restore entities")
     if not entity.is_deleted:
         raise ValidationError(f"Entity '{entity_id}' is not in the trash")
     entity.is_deleted = False
@@ -211,7 +205,7 @@ def restore(ctx: Context, entity_id: str) -> Entity:
 def delete_permanently(ctx: Context, entity_id: str) -> str:
     repository = _repository(ctx)
     entity = _find(repository, entity_id)
-    _require_owner(ctx, "delete entities")
+    ctx.require_owner("delete entities")
     repository.delete(entity)
     return entity_id
 
@@ -241,14 +235,6 @@ def purge_at(entity: Entity) -> str | None:
     return format_datetime(entity.deleted_at + TRASH_RETENTION)
 
 
-def _flush_unique_slug(ctx: Context, slug: str) -> None:
-    """The unique index is the last word: a concurrent create with the same slug loses here."""
-    try:
-        ctx.session.flush()
-    except IntegrityError as error:
-        raise DuplicateEntity(f"An entity with slug '{slug}' already exists") from error
-
-
 def append_property(ctx: Context, entity: Entity, property_id: str) -> None:
     """A new property becomes the last column of the table view."""
     entity.property_ids = [*entity.property_ids, property_id]
@@ -267,3 +253,7 @@ def forget_properties(
         entity.view_settings = settings
     if widgets != entity.insight_widgets:
         entity.insight_widgets = widgets
+
+
+def _duplicate_slug(slug: str) -> DuplicateEntity:
+    return DuplicateEntity(f"An entity with slug '{slug}' already exists")

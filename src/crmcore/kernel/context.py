@@ -7,6 +7,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session
 
 from crmcore.db.session import UnitOfWork
+from crmcore.kernel.errors import Forbidden
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.models.account import PlanTier, Role
 
@@ -43,3 +44,8 @@ class Context:
     @property
     def session(self) -> Session:
         return self.uow.session
+
+    def require_owner(self, action: str) -> None:
+        """THE rule for OWNER-only actions (403 ``Forbidden`` for a MEMBER)."""
+        if not self.caller.is_owner:
+            raise Forbidden(f"Only a CRM OWNER may {action}")

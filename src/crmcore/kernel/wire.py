@@ -17,6 +17,11 @@ Name = Annotated[
 ]
 
 
+def json_number(value: float) -> int | float:
+    """Integral numbers go out as integers (``0``, not ``0.0``)."""
+    return int(value) if float(value).is_integer() else value
+
+
 def utc_now() -> datetime:
     """Now, to the millisecond: what is stored is exactly what the API shows (and filters on)."""
     moment = datetime.now(UTC)

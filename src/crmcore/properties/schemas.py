@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
 from crmcore.models import Property
 from crmcore.properties.types import FieldType, property_type
 
@@ -148,5 +148,4 @@ def property_to_wire(prop: Property, *, hide_options: bool = False) -> dict[str,
 
 
 def _option(option: dict[str, Any]) -> dict[str, Any]:
-    priority = option["priority"]
-    return {**option, "priority": int(priority) if float(priority).is_integer() else priority}
+    return {**option, "priority": json_number(option["priority"])}

@@ -3,14 +3,12 @@
 from collections.abc import Sequence
 from functools import partial
 
-from sqlalchemy.exc import IntegrityError
-
 from crmcore.db.dialect import lock_account
+from crmcore.db.session import flush_unique
 from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import (
     DuplicateProperty,
-    Forbidden,
     Gone,
     NotFound,
     ValidationError,
@@ -34,11 +32,6 @@ from crmcore.properties.types import FieldType, property_type
 
 def _repository(ctx: Context) -> PropertyRepository:
     return PropertyRepository(ctx.session, ctx.caller)
-
-
-def _require_owner(ctx: Context, action: str) -> None:
-    if not ctx.caller.is_owner:
-        raise Forbidden(f"Only a CRM OWNER may {action}")
 
 
 def options_hidden(ctx: Context, prop: Property, *, listing: bool) -> bool:
@@ -83,7 +76,7 @@ def create_many(
     for index, item in enumerate(items):
         if item.entity_id not in entities:
             entities[item.entity_id] = entity_service.get_accessible(ctx, item.entity_id)
-        _require_owner(ctx, "create properties")
+        ctx.require_owner("create properties")
         _check_group(repository, item.entity_id, item.property_group_id, _where(single, index))
         for field, value in (("name", item.name), ("key", item.key)):
             if value is None:
@@ -133,7 +126,7 @@ def create_many(
         repository.add(prop)
         entity_service.append_property(ctx, entities[item.entity_id], prop.property_id)
         created.append(prop)
-    _flush_unique(ctx)
+    flush_unique(ctx.session, _duplicate_name_or_key)
     for prop in created:
         ctx.uow.after_commit(partial(ctx.indexes.rebuild, prop, drop_first=False))
     return created
@@ -141,7 +134,7 @@ def create_many(
 
 def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
     prop, entity = get_live(ctx, property_id)
-    _require_owner(ctx, "update properties")
+    ctx.require_owner("update properties")
     changes = data.model_fields_set
     if not changes:
         return prop
@@ -186,7 +179,7 @@ def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
     prop.options = options
     prop.updated_by = ctx.caller.member_id
     prop.date_updated = ctx.now
-    _flush_unique(ctx)
+    flush_unique(ctx.session, _duplicate_name_or_key)
     if target != source or "options" in changes:
         entity_service.forget_properties(ctx, entity)
     if target != source:
@@ -196,7 +189,7 @@ def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
 
 def delete(ctx: Context, property_id: str) -> Property:
     prop, entity = get_live(ctx, property_id)
-    _require_owner(ctx, "delete properties")
+    ctx.require_owner("delete properties")
     # Soft delete: values stay in the records, hidden; the quota keeps counting it (as SOLAPI).
     prop.is_deleted = True
     prop.deleted_at = ctx.now
@@ -224,9 +217,5 @@ def _check_group(
         raise ValidationError(f"{where}propertyGroupId: the group belongs to another entity")
 
 
-def _flush_unique(ctx: Context) -> None:
-    """The partial unique indexes are the last word when two requests race for a name or key."""
-    try:
-        ctx.session.flush()
-    except IntegrityError as error:
-        raise DuplicateProperty("The name or key is already used in the entity") from error
+def _duplicate_name_or_key() -> DuplicateProperty:
+    return DuplicateProperty("The name or key is already used in the entity")

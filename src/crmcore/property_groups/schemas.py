@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
 from crmcore.models import PropertyGroup
 
 
@@ -53,9 +53,8 @@ def group_to_wire(group: PropertyGroup, property_ids: list[str]) -> dict[str, An
     body["name"] = group.name
     if group.description:
         body["description"] = group.description
-    priority = group.priority
     body.update(
-        priority=int(priority) if float(priority).is_integer() else priority,
+        priority=json_number(group.priority),
         propertyIds=property_ids,
         createdBy=group.created_by,
         updatedBy=group.updated_by,

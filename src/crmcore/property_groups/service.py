@@ -2,11 +2,10 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
-
+from crmcore.db.session import flush_unique
 from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
-from crmcore.kernel.errors import DuplicatePropertyGroup, Forbidden, NotFound, not_found
+from crmcore.kernel.errors import DuplicatePropertyGroup, NotFound, not_found
 from crmcore.kernel.ids import IdKind, new_id
 from crmcore.models import Entity, PropertyGroup
 from crmcore.property_groups.repository import PropertyGroupRepository
@@ -17,11 +16,6 @@ MAX_GROUPS_LISTED = 500
 
 def _repository(ctx: Context) -> PropertyGroupRepository:
     return PropertyGroupRepository(ctx.session, ctx.caller)
-
-
-def _require_owner(ctx: Context, action: str) -> None:
-    if not ctx.caller.is_owner:
-        raise Forbidden(f"Only a CRM OWNER may {action}")
 
 
 def get(ctx: Context, group_id: str) -> tuple[PropertyGroup, Entity]:
@@ -59,10 +53,10 @@ def property_ids_of(
 
 def create(ctx: Context, data: GroupCreate) -> tuple[PropertyGroup, Entity]:
     entity = entity_service.get_accessible(ctx, data.entity_id)
-    _require_owner(ctx, "create property groups")
+    ctx.require_owner("create property groups")
     repository = _repository(ctx)
     if repository.name_taken(entity.entity_id, data.name):
-        raise DuplicatePropertyGroup(f"A property group named '{data.name}' already exists")
+        raise _duplicate(data.name)
     group = PropertyGroup(
         account_id=ctx.caller.account_id,
         property_group_id=new_id(IdKind.PROPERTY_GROUP, ctx.now),
@@ -79,19 +73,19 @@ def create(ctx: Context, data: GroupCreate) -> tuple[PropertyGroup, Entity]:
         date_updated=ctx.now,
     )
     repository.add(group)
-    _flush_unique(ctx, data.name)
+    flush_unique(ctx.session, lambda: _duplicate(data.name))
     return group, entity
 
 
 def update(ctx: Context, group_id: str, data: GroupUpdate) -> tuple[PropertyGroup, Entity]:
     group, entity = get(ctx, group_id)
-    _require_owner(ctx, "update property groups")
+    ctx.require_owner("update property groups")
     changes = data.model_fields_set
     if not changes:
         return group, entity
     if "name" in changes:
         if _repository(ctx).name_taken(group.entity_id, data.name, group.property_group_id):
-            raise DuplicatePropertyGroup(f"A property group named '{data.name}' already exists")
+            raise _duplicate(data.name)
         group.name = data.name
     if "description" in changes:
         group.description = data.description or None
@@ -99,20 +93,17 @@ def update(ctx: Context, group_id: str, data: GroupUpdate) -> tuple[PropertyGrou
         group.priority = data.priority
     group.updated_by = ctx.caller.member_id
     group.date_updated = ctx.now
-    _flush_unique(ctx, group.name)
+    flush_unique(ctx.session, lambda: _duplicate(group.name))
     return group, entity
 
 
 def delete(ctx: Context, group_id: str) -> str:
     """Hard delete; its properties become ungrouped."""
     group, _entity = get(ctx, group_id)
-    _require_owner(ctx, "delete property groups")
+    ctx.require_owner("delete property groups")
     _repository(ctx).delete(group)
     return group_id
 
 
-def _flush_unique(ctx: Context, name: str) -> None:
-    try:
-        ctx.session.flush()
-    except IntegrityError as error:
-        raise DuplicatePropertyGroup(f"A property group named '{name}' already exists") from error
+def _duplicate(name: str) -> DuplicatePropertyGroup:
+    return DuplicatePropertyGroup(f"A property group named '{name}' already exists")

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
 from crmcore.models import Segment
 from crmcore.records.query.tree import Group
 
@@ -52,10 +52,9 @@ def segment_to_wire(segment: Segment) -> dict[str, Any]:
     body.update(entityId=segment.entity_id, name=segment.name)
     if segment.description:
         body["description"] = segment.description
-    priority = segment.priority
     body.update(
         conditionGroup=segment.condition_group,
-        priority=int(priority) if float(priority).is_integer() else priority,
+        priority=json_number(segment.priority),
         createdBy=segment.created_by,
         updatedBy=segment.updated_by,
         dateCreated=format_datetime(segment.date_created),

@@ -2,9 +2,8 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
-
 from crmcore.db.dialect import json_access
+from crmcore.db.session import flush_unique
 from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import DuplicateSegment, NotFound, not_found
@@ -55,7 +54,7 @@ def create(ctx: Context, body: SegmentCreate) -> Segment:
     entity = entity_service.get_accessible(ctx, body.entity_id)
     repository = _repository(ctx)
     if repository.name_taken(entity.entity_id, body.name):
-        raise DuplicateSegment(f"A segment named '{body.name}' already exists in the entity")
+        raise _duplicate(body.name)
     segment = Segment(
         account_id=ctx.caller.account_id,
         segment_id=new_id(IdKind.SEGMENT, ctx.now),
@@ -71,7 +70,7 @@ def create(ctx: Context, body: SegmentCreate) -> Segment:
         date_updated=ctx.now,
     )
     repository.add(segment)
-    _flush_unique(ctx, body.name)
+    flush_unique(ctx.session, lambda: _duplicate(body.name))
     return segment
 
 
@@ -82,7 +81,7 @@ def update(ctx: Context, segment_id: str, body: SegmentUpdate) -> Segment:
         return segment
     if "name" in changes and body.name != segment.name:
         if _repository(ctx).name_taken(entity.entity_id, body.name, segment.segment_id):
-            raise DuplicateSegment(f"A segment named '{body.name}' already exists in the entity")
+            raise _duplicate(body.name)
         segment.name = body.name
     if "description" in changes:
         segment.description = body.description or None
@@ -92,7 +91,7 @@ def update(ctx: Context, segment_id: str, body: SegmentUpdate) -> Segment:
         segment.priority = body.priority
     segment.updated_by = ctx.caller.member_id
     segment.date_updated = ctx.now
-    _flush_unique(ctx, segment.name)
+    flush_unique(ctx.session, lambda: _duplicate(segment.name))
     return segment
 
 
@@ -102,8 +101,5 @@ def delete(ctx: Context, segment_id: str) -> str:
     return segment_id
 
 
-def _flush_unique(ctx: Context, name: str) -> None:
-    try:
-        ctx.session.flush()
-    except IntegrityError as error:
-        raise DuplicateSegment(f"A segment named '{name}' already exists") from error
+def _duplicate(name: str) -> DuplicateSegment:
+    return DuplicateSegment(f"A segment named '{name}' already exists")
