@@ -56,11 +56,15 @@ def _find(repository: EntityRepository, entity_id: str) -> Entity:
 
 def get_accessible(ctx: Context, entity_id: str) -> Entity:
     """An active entity the caller may use: 404 unknown, 410 trashed, 403 no access."""
-    entity = _find(_repository(ctx), entity_id)
+    return ensure_usable(ctx, _find(_repository(ctx), entity_id))
+
+
+def ensure_usable(ctx: Context, entity: Entity) -> Entity:
+    """410 for a trashed entity, 403 without access (for an entity loaded some other way)."""
     if entity.is_deleted:
-        raise EntityGone(f"Entity '{entity_id}' is in the trash")
+        raise EntityGone(f"Entity '{entity.entity_id}' is in the trash")
     if not can_access(ctx.caller, entity):
-        raise Forbidden(f"You do not have access to entity '{entity_id}'")
+        raise Forbidden(f"You do not have access to entity '{entity.entity_id}'")
     return entity
 
 
@@ -238,6 +242,12 @@ def purge_at(entity: Entity) -> str | None:
 def append_property(ctx: Context, entity: Entity, property_id: str) -> None:
     """A new property becomes the last column of the table view."""
     entity.property_ids = [*entity.property_ids, property_id]
+    schema_changed(entity)
+
+
+def schema_changed(entity: Entity) -> None:
+    """Properties of the entity were added, changed or deleted (invalidates cached schemas)."""
+    entity.schema_version = (entity.schema_version or 0) + 1
 
 
 def forget_properties(

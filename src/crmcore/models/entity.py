@@ -4,7 +4,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, Double, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Double,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmcore.models.base import Base
@@ -39,6 +48,8 @@ class Entity(Base):
     record_access: Mapped[str] = mapped_column(String(32), default=RecordAccess.PUBLIC)
     owner_id: Mapped[str] = mapped_column(String(14))
     priority: Mapped[float] = mapped_column(Double)
+    # Bumped with every change to the entity's properties: keys the in-process schema cache.
+    schema_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text, func, text
+from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmcore.models.base import Base
@@ -35,14 +35,8 @@ class Record(Base):
             postgresql_ops={"data": "jsonb_path_ops"},
             info={"dialects": ("postgresql",)},
         ).ddl_if(dialect="postgresql"),
-        # PostgreSQL only, created by migration 0005 when pg_trgm is available: name search.
-        Index(
-            "ix_records_name_trgm",
-            func.lower(text("name")),
-            postgresql_using="gin",
-            postgresql_ops={"lower_1": "gin_trgm_ops"},
-            info={"dialects": ("postgresql",), "optional": True},
-        ).ddl_if(dialect="postgresql"),
+        # Also, on PostgreSQL when pg_trgm can be created (migration 0005, not declared here since
+        # it is optional): ix_records_name_trgm, a trigram GIN index on lower(name).
     )
 
     account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)

@@ -180,6 +180,7 @@ def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
     prop.updated_by = ctx.caller.member_id
     prop.date_updated = ctx.now
     flush_unique(ctx.session, _duplicate_name_or_key)
+    entity_service.schema_changed(entity)
     if target != source or "options" in changes:
         entity_service.forget_properties(ctx, entity)
     if target != source:
@@ -195,6 +196,7 @@ def delete(ctx: Context, property_id: str) -> Property:
     prop.deleted_at = ctx.now
     prop.updated_by = ctx.caller.member_id
     prop.date_updated = ctx.now
+    entity_service.schema_changed(entity)
     entity_service.forget_properties(ctx, entity, frozenset({prop.property_id}))
     ctx.uow.after_commit(partial(ctx.indexes.drop, prop.account_id, prop.property_id))
     return prop

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Select, delete, func, select
 
 from crmcore.db.dialect import record_has_value
 from crmcore.kernel.repository import AccountRepository
-from crmcore.models import Record, RecordLog
+from crmcore.models import Entity, Record, RecordLog
 
 _BATCH = 1000
 
@@ -18,6 +18,19 @@ class RecordRepository(AccountRepository[Record]):
     def get(self, record_id: str) -> Record | None:
         statement = self.select().where(Record.record_id == record_id)
         return self.session.scalars(statement).one_or_none()
+
+    def get_with_entity(self, record_id: str) -> tuple[Record, Entity] | None:
+        """The record and its entity in one round trip."""
+        statement = (
+            select(Record, Entity)
+            .join(
+                Entity,
+                (Entity.account_id == Record.account_id) & (Entity.entity_id == Record.entity_id),
+            )
+            .where(self.scope(), Record.record_id == record_id)
+        )
+        row = self.session.execute(statement).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def by_ids(self, record_ids: Sequence[str]) -> Sequence[Record]:
         statement = self.select().where(Record.record_id.in_(record_ids))

@@ -24,7 +24,7 @@ from crmcore.records.query.compile import Compiler
 from crmcore.records.query.tree import Group, check_bounds
 from crmcore.records.repository import RecordRepository
 from crmcore.records.schemas import RecordCreate, RecordUpdate
-from crmcore.records.values import EntitySchema, sees_clear_values, validate_data
+from crmcore.records.values import SCHEMAS, EntitySchema, sees_clear_values, validate_data
 from crmcore.segments import service as segment_service
 
 #: Trashed records are purged this long after they were deleted (SOLAPI's documented retention).
@@ -68,8 +68,8 @@ def _repository(ctx: Context) -> RecordRepository:
     return RecordRepository(ctx.session, ctx.caller)
 
 
-def _schema(ctx: Context, entity_id: str) -> EntitySchema:
-    return EntitySchema.load(ctx.session, ctx.caller.account_id, entity_id)
+def _schema(ctx: Context, entity: Entity) -> EntitySchema:
+    return SCHEMAS.get(ctx.session, entity)
 
 
 def visibility(ctx: Context, entity: Entity) -> ColumnElement[bool] | None:
@@ -86,10 +86,11 @@ def _may_see(ctx: Context, entity: Entity, record: Record) -> bool:
 
 
 def _find(ctx: Context, record_id: str, *, include_deleted: bool = False) -> tuple[Record, Entity]:
-    record = _repository(ctx).get(record_id)
-    if record is None:
+    found = _repository(ctx).get_with_entity(record_id)
+    if found is None:
         raise not_found("Record", record_id)
-    entity = entity_service.get_accessible(ctx, record.entity_id)
+    record, entity = found
+    entity_service.ensure_usable(ctx, entity)
     if not _may_see(ctx, entity, record) or (record.is_deleted and not include_deleted):
         raise not_found("Record", record_id)
     return record, entity
@@ -116,7 +117,7 @@ def _log(ctx: Context, record: Record, action: str, changes: list[dict[str, Any]
 
 def create(ctx: Context, body: RecordCreate) -> Found:
     entity = entity_service.get_accessible(ctx, body.entity_id)
-    schema = _schema(ctx, entity.entity_id)
+    schema = _schema(ctx, entity)
     values = {k: v for k, v in validate_data(body.data, schema).items() if v is not None}
     owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
     _check_owner(ctx, owner_id)
@@ -157,7 +158,7 @@ def create(ctx: Context, body: RecordCreate) -> Found:
 
 def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:
     record, entity = _find(ctx, record_id, include_deleted=include_deleted)
-    return Found(record, _schema(ctx, entity.entity_id))
+    return Found(record, _schema(ctx, entity))
 
 
 def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Sequence[str]) -> Found:
@@ -166,7 +167,7 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
     if not body.model_fields_set & set(RecordUpdate.model_fields):
         raise ValidationError("The body must contain at least one of name, data, tags, ownerId")
     record, entity = _find(ctx, record_id)
-    schema = _schema(ctx, entity.entity_id)
+    schema = _schema(ctx, entity)
     changes: list[dict[str, Any]] = []
     if "data" in body.model_fields_set:
         clear = sees_clear_values(ctx.caller)
@@ -211,7 +212,7 @@ def restore(ctx: Context, record_id: str) -> Found:
     if not record.is_deleted:
         raise ValidationError(f"Record '{record_id}' is not in the trash")
     _bring_back(ctx, [record])
-    return Found(record, _schema(ctx, entity.entity_id))
+    return Found(record, _schema(ctx, entity))
 
 
 def bulk_delete(ctx: Context, record_ids: Sequence[str], *, permanent: bool) -> tuple[int, int]:
@@ -290,7 +291,7 @@ def _compile(ctx: Context, query: RecordQuery, *, trashed: bool) -> _Compiled:
     schema: EntitySchema | None = None
     if entity_id is not None:
         entity = entity_service.get_accessible(ctx, entity_id)
-        schema = _schema(ctx, entity.entity_id)
+        schema = _schema(ctx, entity)
         conditions.append(Record.entity_id == entity.entity_id)
         visible = visibility(ctx, entity)
         if visible is not None:
@@ -298,7 +299,7 @@ def _compile(ctx: Context, query: RecordQuery, *, trashed: bool) -> _Compiled:
         schemas = {entity.entity_id: schema}
     else:
         entities = entity_service.accessible_entities(ctx)
-        schemas = {e.entity_id: _schema(ctx, e.entity_id) for e in entities}
+        schemas = {e.entity_id: _schema(ctx, e) for e in entities}
         conditions.append(_visible_in(ctx, entities))
     json = json_access(ctx.session)
     compiler = Compiler(json, schema)
@@ -366,7 +367,7 @@ def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]
         if len(rows) >= limit:
             break
         rows += _repository(ctx).page([*conditions, tier], order, [], limit - len(rows))
-    schema = _schema(ctx, entity.entity_id)
+    schema = _schema(ctx, entity)
     return [Found(record, schema) for record, _ in rows]
 
 
@@ -396,7 +397,7 @@ def logs(
     if len(entries) > limit:
         entries = entries[:limit]
         next_key = ctx.cursors.encode(scope, [entries[-1].log_id])
-    return entries, _schema(ctx, entity.entity_id), next_key
+    return entries, _schema(ctx, entity), next_key
 
 
 def purge_at(record: Record) -> str | None:

@@ -1,6 +1,8 @@
 """Record ``data``: validated through the field-type registry on the way in, filtered to live
 properties and masked for callers who may not see clear values on the way out."""
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from crmcore.kernel.context import Caller
 from crmcore.kernel.errors import ValidationError
-from crmcore.models import Property
+from crmcore.models import Entity, Property
 from crmcore.properties.types import Choices, FieldType, InvalidValue, PropertyType, property_type
 
 
@@ -58,6 +60,33 @@ class EntitySchema:
             for row in session.execute(statement)
         }
         return cls(entity_id, views)
+
+
+class SchemaCache:
+    """Per-process cache of entity schemas, keyed by the entity's ``schema_version``: a property
+    change bumps the version in the same transaction, so no process ever reads a stale entry."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self._size = size
+        self._entries: OrderedDict[tuple[str, str, int], EntitySchema] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, session: Session, entity: Entity) -> EntitySchema:
+        key = (entity.account_id, entity.entity_id, entity.schema_version)
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found
+        schema = EntitySchema.load(session, entity.account_id, entity.entity_id)
+        with self._lock:
+            self._entries[key] = schema
+            while len(self._entries) > self._size:
+                self._entries.popitem(last=False)
+        return schema
+
+
+SCHEMAS = SchemaCache()
 
 
 def sees_clear_values(caller: Caller) -> bool:

@@ -10,6 +10,7 @@ from crmcore.db.engine import make_engine
 from crmcore.models import Base
 
 config = context.config
+UNMANAGED_INDEXES = ("ix_rp_", "ix_records_name_trgm")
 target_metadata = Base.metadata
 
 
@@ -17,8 +18,12 @@ def _run(connection: Connection) -> None:
     dialect = connection.dialect.name
 
     def include_object(
-        item: Any, _name: str | None, _type: str, _reflected: bool, _compare_to: Any
+        item: Any, name: str | None, kind: str, reflected: bool, _compare_to: Any
     ) -> bool:
+        # Indexes made outside the metadata: one per sortable property (properties/indexing.py)
+        # and the optional trigram index of migration 0005.
+        if kind == "index" and reflected and name and name.startswith(UNMANAGED_INDEXES):
+            return False
         # Objects that exist on one database only (e.g. PostgreSQL's GIN index) say so in info.
         dialects = getattr(item, "info", {}).get("dialects")
         return dialects is None or dialect in dialects
