@@ -27,3 +27,34 @@ def test_signature_replayed_against_another_process_is_refused(
         assert again.json()["errorCode"] == "DuplicatedSignature"
         fresh = httpx2.get(second + "/crm-core/v1/entities", headers=owner.headers())
         assert fresh.status_code == 200
+
+
+@pytest.mark.concurrency
+def test_a_property_added_through_one_process_is_seen_by_the_other(
+    settings: Settings, owner: Tenant
+) -> None:
+    """Each process caches entity schemas; a property change must invalidate them everywhere."""
+    entity = owner.post("/entities", json={"name": "Deals", "slug": "deals"}).json()["entityId"]
+    with running_server(settings) as first, running_server(settings) as second:
+        api = "/crm-core/v1"
+        created = httpx2.post(
+            first + api + "/records",
+            json={"entityId": entity, "name": "A"},
+            headers=owner.headers(),
+        )
+        assert created.status_code == 200, created.text
+        record_id = created.json()["recordId"]
+        assert (
+            httpx2.get(f"{first}{api}/records/{record_id}", headers=owner.headers()).json()["data"]
+            == {}
+        )
+        prop = httpx2.post(
+            second + api + "/properties",
+            json={"entityId": entity, "name": "Size", "fieldType": "NUMBER", "isMasked": True},
+            headers=owner.headers(),
+        ).json()["propertyId"]
+        updated = httpx2.patch(
+            f"{first}{api}/records/{record_id}", json={"data": {prop: 7}}, headers=owner.headers()
+        )
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["data"] == {prop: 7}
