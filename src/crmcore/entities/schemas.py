@@ -6,7 +6,14 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from crmcore.entities.view_settings import InsightWidget, ViewSettingsPatch
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
+from crmcore.kernel.wire import (
+    ABSENT,
+    Name,
+    WireModel,
+    add_audit_fields,
+    add_trash_fields,
+    json_number,
+)
 from crmcore.models import Entity
 
 RecordAccessValue = Literal["PUBLIC", "ENTITY_OWNER_ONLY", "ADMIN_ONLY"]
@@ -106,15 +113,5 @@ def entity_to_wire(entity: Entity, *, purge_at: str | None = None) -> dict[str, 
         priority=json_number(entity.priority),
         isDeleted=entity.is_deleted,
     )
-    if entity.is_deleted and entity.deleted_at is not None:
-        body["deletedAt"] = format_datetime(entity.deleted_at)
-        body["deletedBy"] = entity.deleted_by
-        if purge_at is not None:
-            body["purgeAt"] = purge_at
-    body.update(
-        createdBy=entity.created_by,
-        updatedBy=entity.updated_by,
-        dateCreated=format_datetime(entity.date_created),
-        dateUpdated=format_datetime(entity.date_updated),
-    )
-    return body
+    add_trash_fields(body, entity, purge_at)
+    return add_audit_fields(body, entity)

@@ -1,7 +1,7 @@
 """Wire conventions: UTC timestamps with milliseconds, camelCase JSON."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
@@ -48,3 +48,36 @@ class StrictWireModel(WireModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True
     )
+
+
+class Audited(Protocol):
+    created_by: str
+    updated_by: str
+    date_created: datetime
+    date_updated: datetime
+
+
+class Trashable(Audited, Protocol):
+    is_deleted: bool
+    deleted_at: datetime | None
+    deleted_by: str | None
+
+
+def add_audit_fields(body: dict[str, Any], row: Audited) -> dict[str, Any]:
+    """``createdBy``, ``updatedBy``, ``dateCreated``, ``dateUpdated``: the tail of every object."""
+    body.update(
+        createdBy=row.created_by,
+        updatedBy=row.updated_by,
+        dateCreated=format_datetime(row.date_created),
+        dateUpdated=format_datetime(row.date_updated),
+    )
+    return body
+
+
+def add_trash_fields(body: dict[str, Any], row: Trashable, purge_at: str | None) -> None:
+    """``deletedAt``, ``deletedBy`` (and the ``purgeAt`` extension) while in the trash."""
+    if row.is_deleted and row.deleted_at is not None:
+        body["deletedAt"] = format_datetime(row.deleted_at)
+        body["deletedBy"] = row.deleted_by
+        if purge_at is not None:
+            body["purgeAt"] = purge_at

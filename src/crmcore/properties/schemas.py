@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
+from crmcore.kernel.wire import ABSENT, Name, WireModel, add_audit_fields, json_number
 from crmcore.models import Property
 from crmcore.properties.types import FieldType, property_type
 
@@ -139,12 +139,8 @@ def property_to_wire(prop: Property, *, hide_options: bool = False) -> dict[str,
         options=[] if hide_options else [_option(o) for o in prop.options],
         isMasked=prop.is_masked,
         key=prop.key,
-        createdBy=prop.created_by,
-        updatedBy=prop.updated_by,
-        dateCreated=format_datetime(prop.date_created),
-        dateUpdated=format_datetime(prop.date_updated),
     )
-    return body
+    return add_audit_fields(body, prop)
 
 
 def _option(option: dict[str, Any]) -> dict[str, Any]:

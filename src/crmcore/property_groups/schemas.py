@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
+from crmcore.kernel.wire import ABSENT, Name, WireModel, add_audit_fields, json_number
 from crmcore.models import PropertyGroup
 
 
@@ -56,9 +56,5 @@ def group_to_wire(group: PropertyGroup, property_ids: list[str]) -> dict[str, An
     body.update(
         priority=json_number(group.priority),
         propertyIds=property_ids,
-        createdBy=group.created_by,
-        updatedBy=group.updated_by,
-        dateCreated=format_datetime(group.date_created),
-        dateUpdated=format_datetime(group.date_updated),
     )
-    return body
+    return add_audit_fields(body, group)

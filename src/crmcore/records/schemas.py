@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
-from crmcore.kernel.wire import ABSENT, WireModel, format_datetime
+from crmcore.kernel.wire import ABSENT, WireModel, add_audit_fields, add_trash_fields
 from crmcore.models import Record
 from crmcore.records.query.tree import Group
 
@@ -151,15 +151,5 @@ def record_to_wire(
         attachments=[],
         isDeleted=record.is_deleted,
     )
-    if record.is_deleted and record.deleted_at is not None:
-        body["deletedAt"] = format_datetime(record.deleted_at)
-        body["deletedBy"] = record.deleted_by
-        if purge_at is not None:
-            body["purgeAt"] = purge_at
-    body.update(
-        createdBy=record.created_by,
-        updatedBy=record.updated_by,
-        dateCreated=format_datetime(record.date_created),
-        dateUpdated=format_datetime(record.date_updated),
-    )
-    return body
+    add_trash_fields(body, record, purge_at)
+    return add_audit_fields(body, record)

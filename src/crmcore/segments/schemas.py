@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import Field
 
-from crmcore.kernel.wire import ABSENT, Name, WireModel, format_datetime, json_number
+from crmcore.kernel.wire import ABSENT, Name, WireModel, add_audit_fields, json_number
 from crmcore.models import Segment
 from crmcore.records.query.tree import Group
 
@@ -55,9 +55,5 @@ def segment_to_wire(segment: Segment) -> dict[str, Any]:
     body.update(
         conditionGroup=segment.condition_group,
         priority=json_number(segment.priority),
-        createdBy=segment.created_by,
-        updatedBy=segment.updated_by,
-        dateCreated=format_datetime(segment.date_created),
-        dateUpdated=format_datetime(segment.date_updated),
     )
-    return body
+    return add_audit_fields(body, segment)
