@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import orjson
 import psycopg
 import sqlalchemy
 from tests.live import free_port
@@ -232,6 +233,14 @@ async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list
             f"/records/search/fulltext/{entity}", params=params, headers=load.signed(tenant)
         )
 
+    count_filters = orjson.dumps(
+        {p["NUMBER"]: {"op": "gte", "value": 500_000}, p["DROPDOWN"]: "CLOSED_WON"}
+    ).decode()
+
+    async def count_matches(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        params = {"entityId": entity, "filters": count_filters}
+        return await client.get("/records/count", params=params, headers=load.signed(tenant))
+
     async def bulk(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
         ids = sample_ids[(i * 1000) % len(sample_ids) :][:1000]
         path = "/records/bulk/delete" if i % 2 == 0 else "/records/bulk/restore"
@@ -247,6 +256,7 @@ async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list
         ("advanced search page 1", search_page(None), 300, 1),
         (f"advanced search page {search_page_no}", search_page(search_500), 300, 1),
         ("full-text search", fulltext, 300, 1),
+        ("count matches (2 conditions)", count_matches, 100, 1),
         ("bulk delete/restore 1000", bulk, 10, 1),
     ]
     for name, request, count, concurrency in plan:
