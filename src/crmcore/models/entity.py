@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmcore.models.base import Base
+from crmcore.models.base import Audited, Base
 from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
 
 
@@ -26,7 +26,7 @@ class RecordAccess(StrEnum):
     ADMIN_ONLY = "ADMIN_ONLY"
 
 
-class Entity(Base):
+class Entity(Audited, Base):
     __tablename__ = "entities"
     __table_args__ = (
         ForeignKeyConstraint(["account_id"], ["accounts.account_id"], ondelete="CASCADE"),
@@ -53,7 +53,3 @@ class Entity(Base):
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))
-    created_by: Mapped[str] = mapped_column(String(14))
-    updated_by: Mapped[str] = mapped_column(String(14))
-    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
-    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())

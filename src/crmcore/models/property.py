@@ -6,13 +6,13 @@ from typing import Any
 from sqlalchemy import Boolean, Double, ForeignKeyConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmcore.models.base import Base
+from crmcore.models.base import Audited, Base
 from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
 
 _LIVE = text("is_deleted = false")
 
 
-class Property(Base):
+class Property(Audited, Base):
     __tablename__ = "properties"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -55,13 +55,9 @@ class Property(Base):
     is_masked: Mapped[bool] = mapped_column(Boolean, default=False)
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    created_by: Mapped[str] = mapped_column(String(14))
-    updated_by: Mapped[str] = mapped_column(String(14))
-    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
-    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
-class PropertyGroup(Base):
+class PropertyGroup(Audited, Base):
     __tablename__ = "property_groups"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -79,7 +75,3 @@ class PropertyGroup(Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[float] = mapped_column(Double)
-    created_by: Mapped[str] = mapped_column(String(14))
-    updated_by: Mapped[str] = mapped_column(String(14))
-    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
-    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())

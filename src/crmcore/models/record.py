@@ -6,11 +6,11 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmcore.models.base import Base
+from crmcore.models.base import Audited, Base
 from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
 
 
-class Record(Base):
+class Record(Audited, Base):
     __tablename__ = "records"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -50,10 +50,6 @@ class Record(Base):
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))
-    created_by: Mapped[str] = mapped_column(String(14))
-    updated_by: Mapped[str] = mapped_column(String(14))
-    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
-    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 class RecordLog(Base):

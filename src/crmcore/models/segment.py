@@ -1,16 +1,15 @@
 """Segments: saved condition groups over one entity's records (a documented crmcore extension)."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Double, ForeignKeyConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crmcore.models.base import Base
-from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
+from crmcore.models.base import Audited, Base
+from crmcore.models.types import AccountIdType, CrmId, Json
 
 
-class Segment(Base):
+class Segment(Audited, Base):
     __tablename__ = "segments"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -29,7 +28,3 @@ class Segment(Base):
     description: Mapped[str | None] = mapped_column(Text)
     condition_group: Mapped[dict[str, Any]] = mapped_column(Json)
     priority: Mapped[float] = mapped_column(Double)
-    created_by: Mapped[str] = mapped_column(String(14))
-    updated_by: Mapped[str] = mapped_column(String(14))
-    date_created: Mapped[datetime] = mapped_column(UtcDateTime())
-    date_updated: Mapped[datetime] = mapped_column(UtcDateTime())
