@@ -11,7 +11,6 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Connection,
-    Engine,
     Table,
     Text,
     cast,
@@ -28,11 +27,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crmcore.models import Account, Record
-
-
-def engine_of(session: Session) -> Engine:
-    bind = session.get_bind()
-    return bind if isinstance(bind, Engine) else bind.engine
 
 
 def is_postgresql(session: Session) -> bool:

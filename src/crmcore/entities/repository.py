@@ -17,10 +17,6 @@ class EntityRepository(AccountRepository[Entity]):
             self.select().where(Entity.entity_id == entity_id)
         ).one_or_none()
 
-    def get_for_update(self, entity_id: str) -> Entity | None:
-        statement = self.select().where(Entity.entity_id == entity_id).with_for_update()
-        return self.session.scalars(statement).one_or_none()
-
     def list_active(self, keyword: str | None, limit: int | None) -> Sequence[Entity]:
         statement = self.select().where(Entity.is_deleted.is_(False))
         if keyword:

@@ -42,14 +42,6 @@ class WireModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
 
 
-class StrictWireModel(WireModel):
-    """Request bodies: unknown fields are ignored, as SOLAPI does, but types are not coerced."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, extra="ignore", strict=True
-    )
-
-
 class Audited(Protocol):
     created_by: str
     updated_by: str

@@ -27,12 +27,6 @@ class PropertyRepository(AccountRepository[Property]):
         statement = statement.order_by(Property.date_created.desc(), Property.property_id.desc())
         return self.session.scalars(statement.limit(limit)).all()
 
-    def live_of_entity(self, entity_id: str) -> Sequence[Property]:
-        statement = self.select().where(
-            Property.entity_id == entity_id, Property.is_deleted.is_(False)
-        )
-        return self.session.scalars(statement).all()
-
     def count_of_entity(self, entity_id: str) -> int:
         """Every property ever created in the entity: deleted ones keep counting (SOLAPI does)."""
         statement = (
