@@ -41,6 +41,26 @@ OPERATIONS = {
     ("post", "/crm-core/v1/records/{recordId}/restore"): "records_restore",
     ("get", "/crm-core/v1/records/{recordId}/logs"): "records_logs",
     ("get", "/crm-core/v1/records/count"): "records_count",
+    ("get", "/crm-core/v1/relationships/types"): "relationshipTypes_findTypes",
+    ("post", "/crm-core/v1/relationships/types"): "relationshipTypes_createRelationshipType",
+    ("get", "/crm-core/v1/relationships/types/{relationshipTypeId}"): (
+        "relationshipTypes_getRelationshipType"
+    ),
+    ("patch", "/crm-core/v1/relationships/types/{relationshipTypeId}"): (
+        "relationshipTypes_updateRelationshipType"
+    ),
+    ("delete", "/crm-core/v1/relationships/types/{relationshipTypeId}"): (
+        "relationshipTypes_deleteRelationshipType"
+    ),
+    ("post", "/crm-core/v1/relationships"): "relationships_createRelationship",
+    ("post", "/crm-core/v1/relationships/bulk"): "relationships_bulkCreateRelationship",
+    ("post", "/crm-core/v1/relationships/bulk-match"): "relationships_bulkMatchLink",
+    ("get", "/crm-core/v1/relationships/list"): "relationships_findList",
+    ("get", "/crm-core/v1/relationships/type/{relationshipTypeId}"): "relationships_findByType",
+    ("get", "/crm-core/v1/relationships/record/{recordId}"): "relationships_findByRecord",
+    ("get", "/crm-core/v1/relationships/{relationshipId}"): "relationships_getRelationship",
+    ("patch", "/crm-core/v1/relationships/{relationshipId}"): "relationships_updateRelationship",
+    ("delete", "/crm-core/v1/relationships/{relationshipId}"): "relationships_deleteRelationship",
     ("get", "/crm-core/v1/segments"): "segments_list",
     ("post", "/crm-core/v1/segments"): "segments_create",
     ("get", "/crm-core/v1/segments/{segmentId}"): "segments_get",

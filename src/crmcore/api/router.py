@@ -7,6 +7,8 @@ from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
 from crmcore.property_groups.router import router as property_groups_router
 from crmcore.records.router import router as records_router
+from crmcore.relationships.router import router as relationships_router
+from crmcore.relationships.router import types_router as relationship_types_router
 from crmcore.segments.router import router as segments_router
 
 API_PREFIX = "/crm-core/v1"
@@ -17,4 +19,7 @@ api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
 api_router.include_router(records_router)
+# Types first: "/relationships/types" must not be taken for a relationship ID.
+api_router.include_router(relationship_types_router)
+api_router.include_router(relationships_router)
 api_router.include_router(segments_router)

@@ -42,6 +42,24 @@ def insert_ignoring_conflicts(session: Session, table: Table, values: dict[str, 
     return session.execute(statement).first() is not None
 
 
+def insert_many_ignoring_conflicts(
+    session: Session, table: Table, rows: list[dict[str, Any]], chunk: int = 500
+) -> int:
+    """Insert rows, skipping those that violate a unique constraint; return how many went in."""
+    insert = pg_insert if is_postgresql(session) else sqlite_insert
+    first_column = next(iter(table.primary_key.columns))
+    inserted = 0
+    for start in range(0, len(rows), chunk):
+        statement = (
+            insert(table)
+            .values(rows[start : start + chunk])
+            .on_conflict_do_nothing()
+            .returning(first_column)
+        )
+        inserted += len(session.execute(statement).all())
+    return inserted
+
+
 def lock_account(session: Session, account_id: str) -> None:
     """Serialise quota-bound writes of one account until the transaction ends.
 

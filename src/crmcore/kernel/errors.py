@@ -101,6 +101,14 @@ class DuplicateSegment(Conflict):
     code = "DuplicateSegment"
 
 
+class DuplicateRelationshipType(Conflict):
+    code = "ConflictException"  # the code SOLAPI answers a duplicate type with
+
+
+class DuplicateRelationship(Conflict):
+    code = "ConflictException"
+
+
 class IncompatibleFieldTypeChange(Conflict):
     code = "IncompatibleFieldTypeChange"
 

@@ -5,6 +5,7 @@ from crmcore.models.base import Base
 from crmcore.models.entity import Entity
 from crmcore.models.property import Property, PropertyGroup
 from crmcore.models.record import Record, RecordLog
+from crmcore.models.relationship import Relationship, RelationshipType
 from crmcore.models.segment import Segment
 
 __all__ = [
@@ -17,6 +18,8 @@ __all__ = [
     "PropertyGroup",
     "Record",
     "RecordLog",
+    "Relationship",
+    "RelationshipType",
     "Segment",
     "UsedSignature",
 ]

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import format_datetime
-from crmcore.models import Account, Entity, Property, Record
+from crmcore.models import Account, Entity, Property, Record, Relationship, RelationshipType
 from crmcore.plans import quota
 from crmcore.plans.limits import Dimension, LimitValue, effective_limits
 
@@ -47,10 +47,31 @@ def _usage(ctx: Context) -> dict[str, int]:
     records = ctx.session.scalar(
         select(func.count()).select_from(Record).where(Record.account_id == account_id)
     )
+    relationships = ctx.session.scalar(
+        select(func.count()).select_from(Relationship).where(Relationship.account_id == account_id)
+    )
+    # A type counts for both of its entities (once for a self-referencing type).
+    ends = (
+        select(RelationshipType.source_entity_id.label("entity_id"))
+        .where(RelationshipType.account_id == account_id)
+        .union_all(
+            select(RelationshipType.target_entity_id).where(
+                RelationshipType.account_id == account_id,
+                RelationshipType.target_entity_id != RelationshipType.source_entity_id,
+            )
+        )
+        .subquery()
+    )
+    per_entity_types = (
+        select(func.count().label("n")).select_from(ends).group_by(ends.c.entity_id).subquery()
+    )
+    types = ctx.session.scalar(select(func.max(per_entity_types.c.n)))
     return {
         Dimension.ENTITIES_MAX.value: int(entities or 0),
         Dimension.PROPERTIES_MAX_PER_ENTITY.value: int(properties or 0),
         Dimension.RECORDS_MAX.value: int(records or 0),
+        Dimension.RELATIONSHIPS_MAX.value: int(relationships or 0),
+        Dimension.RELATIONSHIP_TYPES_MAX_PER_ENTITY.value: int(types or 0),
     }
 
 

@@ -52,6 +52,24 @@ class RecordRepository(AccountRepository[Record]):
         )
         return [(row[0], tuple(row[1:])) for row in self.session.execute(statement)]
 
+    def ids(self, conditions: Sequence[ColumnElement[bool]], limit: int) -> list[str]:
+        statement = (
+            select(Record.record_id)
+            .where(self.scope(), *conditions)
+            .order_by(Record.date_created, Record.record_id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(statement))
+
+    def stream(self, conditions: Sequence[ColumnElement[bool]]) -> Iterator[Record]:
+        statement = (
+            self.select()
+            .where(*conditions)
+            .order_by(Record.date_created, Record.record_id)
+            .execution_options(yield_per=_BATCH)
+        )
+        yield from self.session.scalars(statement)
+
     def count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
         statement = select(func.count()).select_from(Record).where(self.scope(), *conditions)
         return int(self.session.scalar(statement) or 0)

@@ -2,7 +2,6 @@
 
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Path, Query
 
 from crmcore.api.deps import ContextDep
@@ -11,10 +10,9 @@ from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
 from crmcore.kernel import errors
 from crmcore.kernel.context import Context
-from crmcore.kernel.errors import ValidationError
 from crmcore.kernel.wire import format_datetime
 from crmcore.records import service as record_service
-from crmcore.records.query.tree import Condition, Group, group_from_filters
+from crmcore.records.query.tree import group_from_list_params
 from crmcore.records.schemas import (
     DEFAULT_PAGE,
     IMMUTABLE_FIELDS,
@@ -70,18 +68,7 @@ def _list_query(
     start_key: str | None,
     limit: int,
 ) -> RecordQuery:
-    conditions: list[Condition | Group] = []
-    if filters:
-        try:
-            parsed = orjson.loads(filters)
-        except orjson.JSONDecodeError as error:
-            raise ValidationError("filters: not valid JSON") from error
-        if not isinstance(parsed, dict):
-            raise ValidationError("filters: must be a JSON object")
-        conditions.append(group_from_filters(parsed))
-    if keyword and keyword.strip():
-        conditions.append(Condition(field="name", operator="contains", value=keyword.strip()))
-    group = Group(operator="AND", conditions=conditions) if conditions else None
+    group = group_from_list_params(filters, keyword)
     return RecordQuery(entity_id, group, sort, start_key, min(limit, MAX_PAGE), segment_id)
 
 

@@ -29,6 +29,7 @@ from crmcore.segments import service as segment_service
 
 #: Trashed records are purged this long after they were deleted (SOLAPI's documented retention).
 TRASH_RETENTION = timedelta(days=14)
+_ID_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,11 +73,16 @@ def _schema(ctx: Context, entity: Entity) -> EntitySchema:
     return SCHEMAS.get(ctx.session, entity)
 
 
-def visibility(ctx: Context, entity: Entity) -> ColumnElement[bool] | None:
-    """Inside a restricted entity a MEMBER sees only its own and unowned records."""
+def visibility(
+    ctx: Context, entity: Entity, record: type[Record] = Record
+) -> ColumnElement[bool] | None:
+    """Inside a restricted entity a MEMBER sees only its own and unowned records.
+
+    ``record`` may be an alias of ``Record`` (other domains join records more than once).
+    """
     if ctx.caller.is_owner or entity.record_access == RecordAccess.PUBLIC:
         return None
-    return or_(Record.owner_id == ctx.caller.member_id, Record.owner_id.is_(None))
+    return or_(record.owner_id == ctx.caller.member_id, record.owner_id.is_(None))
 
 
 def _may_see(ctx: Context, entity: Entity, record: Record) -> bool:
@@ -300,7 +306,7 @@ def _compile(ctx: Context, query: RecordQuery, *, trashed: bool) -> _Compiled:
     else:
         entities = entity_service.accessible_entities(ctx)
         schemas = {e.entity_id: _schema(ctx, e) for e in entities}
-        conditions.append(_visible_in(ctx, entities))
+        conditions.append(visible_in(ctx, entities))
     json = json_access(ctx.session)
     compiler = Compiler(json, schema)
     if segment_group is not None:
@@ -371,13 +377,16 @@ def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]
     return [Found(record, schema) for record, _ in rows]
 
 
-def _visible_in(ctx: Context, entities: Sequence[Entity]) -> ColumnElement[bool]:
+def visible_in(
+    ctx: Context, entities: Sequence[Entity], record: type[Record] = Record
+) -> ColumnElement[bool]:
+    """Records of ``entities`` (the accessible ones) that the caller may see."""
     open_ids = [e.entity_id for e in entities if visibility(ctx, e) is None]
     restricted = [e.entity_id for e in entities if visibility(ctx, e) is not None]
-    parts: list[ColumnElement[bool]] = [Record.entity_id.in_(open_ids)]
+    parts: list[ColumnElement[bool]] = [record.entity_id.in_(open_ids)]
     if restricted:
-        owned = or_(Record.owner_id == ctx.caller.member_id, Record.owner_id.is_(None))
-        parts.append(Record.entity_id.in_(restricted) & owned)
+        owned = or_(record.owner_id == ctx.caller.member_id, record.owner_id.is_(None))
+        parts.append(record.entity_id.in_(restricted) & owned)
     return or_(*parts)
 
 
@@ -417,3 +426,38 @@ def set_property_values(
     ctx: Context, entity_id: str, property_id: str, values: Mapping[str, Any]
 ) -> None:
     _repository(ctx).set_property_values(entity_id, property_id, values)
+
+
+def live_visible(ctx: Context, record_ids: Sequence[str]) -> dict[str, Record]:
+    """The live records among ``record_ids`` that the caller may see, by ID (others are absent)."""
+    found: dict[str, Record] = {}
+    for start in range(0, len(record_ids), _ID_CHUNK):
+        chunk = record_ids[start : start + _ID_CHUNK]
+        found.update((r.record_id, r) for r in _visible_of(ctx, chunk) if not r.is_deleted)
+    return found
+
+
+def matching_ids(
+    ctx: Context, entity_id: str, segment_id: str | None, group: Group | None, cap: int
+) -> list[str]:
+    """IDs of up to ``cap`` live, visible records of the entity matching a segment and a filter,
+    oldest first (callers ask for one more than they accept, to refuse oversized selections)."""
+    query = RecordQuery(entity_id, group, [], None, cap, segment_id)
+    compiled = _compile(ctx, query, trashed=False)
+    return _repository(ctx).ids(compiled.conditions, cap)
+
+
+def live_visible_of_entity(
+    ctx: Context, entity_id: str, conditions: Sequence[ColumnElement[bool]]
+) -> Iterator[Record]:
+    """The entity's live records the caller may see that meet ``conditions``, streamed."""
+    entity = entity_service.get_accessible(ctx, entity_id)
+    where: list[ColumnElement[bool]] = [
+        Record.is_deleted == False,  # noqa: E712 - "= false", as the indexes are declared
+        Record.entity_id == entity.entity_id,
+        *conditions,
+    ]
+    visible = visibility(ctx, entity)
+    if visible is not None:
+        where.append(visible)
+    return _repository(ctx).stream(where)

@@ -2,6 +2,7 @@
 
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 
@@ -61,3 +62,20 @@ def group_from_filters(filters: dict[str, Any]) -> Group:
     if len(conditions) > MAX_CONDITIONS_PER_GROUP:
         raise ValidationError(f"filters: at most {MAX_CONDITIONS_PER_GROUP} conditions")
     return Group(operator="AND", conditions=conditions)
+
+
+def group_from_list_params(filters: str | None, keyword: str | None) -> Group | None:
+    """The record list's ``filters`` (a JSON object, as a string) and ``keyword`` (name contains),
+    also accepted wherever the spec selects records "by condition" (bulk relationship sources)."""
+    conditions: list[Condition | Group] = []
+    if filters:
+        try:
+            parsed = orjson.loads(filters)
+        except orjson.JSONDecodeError as error:
+            raise ValidationError("filters: not valid JSON") from error
+        if not isinstance(parsed, dict):
+            raise ValidationError("filters: must be a JSON object")
+        conditions.append(group_from_filters(parsed))
+    if keyword and keyword.strip():
+        conditions.append(Condition(field="name", operator="contains", value=keyword.strip()))
+    return Group(operator="AND", conditions=conditions) if conditions else None

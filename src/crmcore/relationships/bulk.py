@@ -1,0 +1,214 @@
+"""Bulk linking: sources x targets (``/relationships/bulk``) and matching by field values
+(``/relationships/bulk-match``). All-or-nothing: every record is checked and the quota is taken
+for the whole request before anything is written; existing links and self-links are skipped."""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, func
+
+from crmcore.db.dialect import json_access
+from crmcore.entities import service as entity_service
+from crmcore.kernel.context import Context
+from crmcore.kernel.errors import Forbidden, ValidationError
+from crmcore.models import Record
+from crmcore.records import service as record_service
+from crmcore.records.query.tree import group_from_list_params
+from crmcore.records.values import SCHEMAS, sees_clear_values
+from crmcore.relationships import service as link_service
+from crmcore.relationships.repository import RelationshipRepository
+from crmcore.relationships.schemas import (
+    MAX_BULK_PAIRS,
+    MAX_MATCH_SOURCES_BY_FILTER,
+    BulkCreate,
+    BulkMatch,
+    FieldRef,
+    SourceFilter,
+)
+
+_IN_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class BulkResult:
+    matched: int
+    created: int
+    skipped: int
+
+
+def _sources(
+    ctx: Context,
+    entity_id: str,
+    record_ids: Sequence[str] | None,
+    selection: SourceFilter | None,
+    cap: int,
+    too_many: str,
+) -> list[str]:
+    """The source records, by ID (all must be live and visible) or by condition (at most
+    ``cap``; more is refused, never silently cut)."""
+    if record_ids is not None:
+        ids = list(dict.fromkeys(record_ids))
+        link_service.records_of(ctx, entity_id, ids, "sourceRecordIds")
+        return ids
+    assert selection is not None  # the schema requires one of the two
+    group = group_from_list_params(selection.filters, selection.keyword)
+    entity = entity_service.get_accessible(ctx, entity_id)
+    ids = record_service.matching_ids(ctx, entity.entity_id, selection.segment_id, group, cap + 1)
+    if len(ids) > cap:
+        raise ValidationError(too_many)
+    return ids
+
+
+def _write(
+    ctx: Context,
+    orientation: link_service.Orientation,
+    pairs: Iterable[tuple[str, str]],
+    metadata: dict[str, Any],
+) -> tuple[int, int]:
+    """Link the (source, target) pairs given in the request's orientation; return (created,
+    skipped). Self-links and existing links are skipped; the quota covers what is new."""
+    rtype = orientation.rtype
+    wanted: dict[tuple[str, str], None] = {}
+    offered = 0
+    for source, target in pairs:
+        offered += 1
+        if source != target:
+            wanted[orientation.stored(source, target)] = None
+    existing = RelationshipRepository(ctx.session, ctx.caller).existing_pairs(
+        rtype.relationship_type_id, list(wanted)
+    )
+    new = [pair for pair in wanted if pair not in existing]
+    link_service.ensure_room_for(ctx, len(new))
+    rows = [link_service.new_row(ctx, rtype, s, t, metadata) for s, t in new]
+    created = link_service.insert_links(ctx, rows) if rows else 0
+    return created, offered - created
+
+
+def bulk_create(ctx: Context, body: BulkCreate) -> BulkResult:
+    rtype = link_service.get_type(ctx, body.relationship_type_id)
+    orientation = link_service.orient(rtype, body.source_entity_id, body.target_entity_id)
+    metadata = link_service.check_metadata(body.metadata)
+    targets = list(dict.fromkeys(body.target_record_ids))
+    link_service.records_of(ctx, body.target_entity_id, targets, "targetRecordIds")
+    too_many = f"sources x targets must not exceed {MAX_BULK_PAIRS} pairs"
+    cap = MAX_BULK_PAIRS // len(targets)
+    sources = _sources(
+        ctx, body.source_entity_id, body.source_record_ids, body.source_filter, cap, too_many
+    )
+    if len(sources) * len(targets) > MAX_BULK_PAIRS:
+        raise ValidationError(too_many)
+    pairs = ((source, target) for source in sources for target in targets)
+    created, skipped = _write(ctx, orientation, pairs, metadata)
+    return BulkResult(matched=created + skipped, created=created, skipped=skipped)
+
+
+# --- bulk-match -------------------------------------------------------------------------------
+
+
+def _match_key(value: Any) -> Any:
+    """Values match when equal after trimming and case folding; empty values never match."""
+    if value is None or value == "" or value == []:
+        return None
+    if isinstance(value, str):
+        return value.strip().casefold() or None
+    if isinstance(value, list):
+        return tuple(sorted(str(_match_key(item)) for item in value))
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
+def _read(record: Record, field: FieldRef) -> Any:
+    return record.name if field.type == "name" else record.data.get(field.property_id or "")
+
+
+def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> None:
+    if field.type == "name":
+        return
+    schema = SCHEMAS.get(ctx.session, entity_service.get_accessible(ctx, entity_id))
+    view = schema.properties.get(field.property_id or "")
+    if view is None:
+        raise ValidationError(
+            f"{where}.propertyId: '{(field.property_id or '')[:64]}' is not a property of "
+            f"entity '{entity_id}'"
+        )
+    if view.is_masked and not sees_clear_values(ctx.caller):
+        raise Forbidden(f"{where}.propertyId: masked values cannot be matched by a MEMBER")
+
+
+def _field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
+    """The field as lower-cased, trimmed SQL text, to narrow counterparts inside the database."""
+    if field.type == "name":
+        return func.lower(func.trim(Record.name))
+    text = json_access(ctx.session).text(Record.data, field.property_id or "")
+    return func.lower(func.trim(text))
+
+
+def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
+    rtype = link_service.get_type(ctx, body.relationship_type_id)
+    if body.source_entity_id == rtype.source_entity_id:
+        counter_entity_id = rtype.target_entity_id
+    elif body.source_entity_id == rtype.target_entity_id:
+        counter_entity_id = rtype.source_entity_id
+    else:
+        raise ValidationError(
+            f"sourceEntityId: entity '{body.source_entity_id[:64]}' is not a side of "
+            f"relationship type '{rtype.relationship_type_id}'"
+        )
+    orientation = link_service.orient(rtype, body.source_entity_id, counter_entity_id)
+    for index, criterion in enumerate(body.criteria):
+        _check_field(ctx, body.source_entity_id, criterion.my_field, f"criteria[{index}].myField")
+        _check_field(
+            ctx, counter_entity_id, criterion.counter_field, f"criteria[{index}].counterField"
+        )
+    too_many = f"sourceFilter selects more than {MAX_MATCH_SOURCES_BY_FILTER} records"
+    source_ids = _sources(
+        ctx,
+        body.source_entity_id,
+        body.source_record_ids,
+        body.source_filter,
+        MAX_MATCH_SOURCES_BY_FILTER,
+        too_many,
+    )
+    sources = record_service.live_visible(ctx, source_ids)
+    keys: dict[str, tuple[Any, ...]] = {}
+    for record_id in source_ids:
+        key = tuple(_match_key(_read(sources[record_id], c.my_field)) for c in body.criteria)
+        if None not in key:
+            keys[record_id] = key
+    counterparts = _counterparts(ctx, counter_entity_id, body, keys)
+    pairs: list[tuple[str, str]] = []
+    for record_id, key in keys.items():
+        found = [c for c in counterparts.get(key, []) if c != record_id]
+        pairs += [(record_id, c) for c in (found[:1] if body.match_mode == "FIRST" else found)]
+    created, skipped = _write(ctx, orientation, pairs, {})
+    return BulkResult(matched=len(pairs), created=created, skipped=skipped)
+
+
+def _counterparts(
+    ctx: Context, entity_id: str, body: BulkMatch, keys: dict[str, tuple[Any, ...]]
+) -> dict[tuple[Any, ...], list[str]]:
+    """Counterpart record IDs by match key, oldest first. The database narrows by the first
+    criterion when the sources' values there are text; every criterion is then checked here."""
+    if not keys:
+        return {}
+    first = body.criteria[0].counter_field
+    first_values = {key[0] for key in keys.values()}
+    narrow = all(isinstance(value, str) for value in first_values)
+    chunks: list[list[Any]] = [[]]
+    if narrow:
+        values = sorted(first_values)
+        chunks = [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+    wanted = set(keys.values())
+    found: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
+    for chunk in chunks:
+        extra = [_field_text(ctx, first).in_(chunk)] if narrow else []
+        for record in record_service.live_visible_of_entity(ctx, entity_id, extra):
+            key = tuple(_match_key(_read(record, c.counter_field)) for c in body.criteria)
+            if key in wanted:
+                found.setdefault(key, []).append((record.date_created, record.record_id))
+    return {key: [rid for _, rid in sorted(ids)] for key, ids in found.items()}
