@@ -23,7 +23,14 @@ import sqlalchemy
 from tests.live import free_port
 
 from bench import load
-from bench.seed import Tenant, analyze, copy_records, create_schema
+from bench.seed import (
+    Tenant,
+    analyze,
+    company_ids,
+    copy_records,
+    copy_relationships,
+    create_schema,
+)
 from crmcore import __version__
 from crmcore.accounts import service as account_service
 from crmcore.config import Settings
@@ -139,7 +146,9 @@ def wait_for_indexes(database_url: str, expected: int, timeout: float = 1800) ->
     raise RuntimeError("property indexes were not built in time")
 
 
-async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list[load.Result]:
+async def measure(
+    tenant: Tenant, sample_ids: list[str], companies: list[str], seconds: float
+) -> list[load.Result]:
     p = tenant.property_ids
     entity = tenant.entity_id
     rng = random.Random(7)
@@ -209,6 +218,52 @@ async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list
     list_500, list_page_no = await cursor_at(500, search=False)
     search_500, search_page_no = await cursor_at(500, search=True)
 
+    links_params = {"limit": "50"}
+
+    async def links_cursor_at(page: int) -> tuple[str, int]:
+        async with httpx2.AsyncClient(base_url=tenant.base_url + "/crm-core/v1", timeout=120) as c:
+            key: str | None = None
+            reached = 1
+            for _ in range(page - 1):
+                params = {**links_params, **({"startKey": key} if key else {})}
+                response = await c.get(
+                    "/relationships/list", params=params, headers=load.signed(tenant)
+                )
+                response.raise_for_status()
+                following = response.json().get("nextKey")
+                if following is None:
+                    break
+                key, reached = following, reached + 1
+            assert key is not None
+            return key, reached
+
+    links_500, links_page_no = await links_cursor_at(500)
+
+    def links_page(key: str | None) -> load.Request:
+        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+            params = {**links_params, **({"startKey": key} if key else {})}
+            return await client.get(
+                "/relationships/list", params=params, headers=load.signed(tenant)
+            )
+
+        return request
+
+    async def related(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        company = companies[(i * 31) % len(companies)]
+        return await client.get(
+            f"/relationships/record/{company}", params={"limit": "50"}, headers=load.signed(tenant)
+        )
+
+    async def link(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        body = {
+            "relationshipTypeId": tenant.spare_type_id,
+            "sourceEntityId": tenant.entity_id,
+            "sourceRecordId": sample_ids[i % len(sample_ids)],
+            "targetEntityId": tenant.company_entity_id,
+            "targetRecordId": companies[i % len(companies)],
+        }
+        return await client.post("/relationships", json=body, headers=load.signed(tenant))
+
     def list_page(key: str | None) -> load.Request:
         async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
             params = {**list_params, **({"startKey": key} if key else {})}
@@ -242,7 +297,8 @@ async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list
         return await client.get("/records/count", params=params, headers=load.signed(tenant))
 
     async def bulk(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
-        ids = sample_ids[(i * 1000) % len(sample_ids) :][:1000]
+        # Each pair of calls trashes then restores the same 1000 records.
+        ids = sample_ids[((i // 2) * 1000) % len(sample_ids) :][:1000]
         path = "/records/bulk/delete" if i % 2 == 0 else "/records/bulk/restore"
         return await client.post(path, json={"recordIds": ids}, headers=load.signed(tenant))
 
@@ -258,6 +314,10 @@ async def measure(tenant: Tenant, sample_ids: list[str], seconds: float) -> list
         ("full-text search", fulltext, 300, 1),
         ("count matches (2 conditions)", count_matches, 100, 1),
         ("bulk delete/restore 1000", bulk, 10, 1),
+        ("relationship list page 1", links_page(None), 300, 1),
+        (f"relationship list page {links_page_no}", links_page(links_500), 300, 1),
+        ("related list of a record", related, 300, 1),
+        ("create relationship", link, min(len(sample_ids), 3000), 8),
     ]
     for name, request, count, concurrency in plan:
         result = await load.run_workload(
@@ -281,7 +341,13 @@ def sample_record_ids(database_url: str, count: int) -> list[str]:
 
 
 def write_report(
-    records: int, workers: int, results: list[load.Result], cpu: float, rss: float, wall: float
+    records: int,
+    relationships: int,
+    workers: int,
+    results: list[load.Result],
+    cpu: float,
+    rss: float,
+    wall: float,
 ) -> str:
     pg_version = (
         psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
@@ -289,7 +355,7 @@ def write_report(
         .fetchone()
     )
     lines = [
-        f"### {records:,} records, {workers} server workers, "
+        f"### {records:,} records, {relationships:,} relationships, {workers} server workers, "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
@@ -320,6 +386,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--database")
+    parser.add_argument("--relationships", type=int, default=1_000_000)
+    parser.add_argument("--companies", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--reuse", action="store_true")
@@ -343,6 +411,9 @@ def main() -> None:
             tenant_file.write_text(json.dumps({**tenant.__dict__, "base_url": ""}))
             started = time.monotonic()
             copy_records(database_url, tenant, args.records)
+            copy_relationships(
+                database_url, tenant, args.records, args.companies, args.relationships
+            )
             print(
                 f"Seeded in {time.monotonic() - started:.0f} s; waiting for indexes ...", flush=True
             )
@@ -351,9 +422,12 @@ def main() -> None:
         sample = sample_record_ids(database_url, 5000)
         pids = server_pids(process)
         cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
-        results = asyncio.run(measure(tenant, sample, args.seconds))
+        companies = company_ids(args.companies)
+        results = asyncio.run(measure(tenant, sample, companies, args.seconds))
         cpu, wall = cpu_seconds(pids) - cpu_before, time.monotonic() - wall_before
-        report = write_report(args.records, args.workers, results, cpu, peak_rss_mb(pids), wall)
+        report = write_report(
+            args.records, args.relationships, args.workers, results, cpu, peak_rss_mb(pids), wall
+        )
         print(report)
         if not args.no_write:
             target = ROOT / "docs" / "benchmarks.md"

@@ -50,6 +50,9 @@ class Tenant:
     member_ids: list[str]
     entity_id: str
     property_ids: dict[str, str]  # fieldType -> propertyId
+    company_entity_id: str = ""
+    relationship_type_id: str = ""  # deals -> companies, seeded
+    spare_type_id: str = ""  # deals -> companies, left empty for the create workload
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": sign(self.api_key, self.api_secret)}
@@ -78,13 +81,61 @@ def create_schema(
                 item["options"] = _options(spec["options"])
             items.append(item)
         created = call("POST", "/properties/bulk", {"properties": items})
+        companies = call("POST", "/entities", {"name": "Companies", "slug": "companies"})
+        link = {"sourceEntityId": entity["entityId"], "targetEntityId": companies["entityId"]}
+        seeded = call("POST", "/relationships/types", {"name": "Account", **link})
+        spare = call("POST", "/relationships/types", {"name": "Referred by", **link})
     ids = {p["fieldType"]: p["propertyId"] for p in created}
-    return Tenant(base_url, account_id, key, secret, members, entity["entityId"], ids)
+    return Tenant(
+        base_url, account_id, key, secret, members, entity["entityId"], ids,
+        companies["entityId"], seeded["relationshipTypeId"], spare["relationshipTypeId"],
+    )  # fmt: skip
+
+
+def _id(kind: IdKind, moment: datetime, index: int) -> str:
+    stamp = moment.strftime("%y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
+    return f"CRM{kind.value}1{stamp}{index:011d}"
 
 
 def _record_id(moment: datetime, index: int) -> str:
-    stamp = moment.strftime("%y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
-    return f"CRM{IdKind.RECORD.value}1{stamp}{index:011d}"
+    return _id(IdKind.RECORD, moment, index)
+
+
+COMPANY_BASE = datetime(2024, 1, 1, tzinfo=UTC)
+LINK_BASE = datetime(2025, 6, 1, tzinfo=UTC)
+
+
+def company_ids(count: int) -> list[str]:
+    return [_record_id(COMPANY_BASE + timedelta(milliseconds=i * 3), i) for i in range(count)]
+
+
+def company_rows(tenant: Tenant, count: int) -> Iterator[tuple[Any, ...]]:
+    for i, record_id in enumerate(company_ids(count)):
+        moment = COMPANY_BASE + timedelta(milliseconds=i * 3)
+        name = f"{WORDS[i % len(WORDS)].title()} Holdings {i}"
+        member = tenant.member_ids[0]
+        yield (tenant.account_id, record_id, tenant.company_entity_id, "", name, "{}", "[]",
+               member, False, member, member, moment, moment)  # fmt: skip
+
+
+def relationship_rows(
+    tenant: Tenant, deals: int, companies: list[str], per_deal: int
+) -> Iterator[tuple[Any, ...]]:
+    """Each deal linked to ``per_deal`` distinct companies (4729 is prime to 10,000, so the
+    steps never repeat a company for one deal while per_deal <= len(companies))."""
+    member = tenant.member_ids[0]
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+    index = 0
+    for i in range(deals):
+        deal_id = _record_id(base + timedelta(milliseconds=i * 7), i)
+        for j in range(per_deal):
+            company = companies[(i * 7919 + j * 4729) % len(companies)]
+            moment = LINK_BASE + timedelta(milliseconds=index)
+            yield (tenant.account_id, _id(IdKind.RELATIONSHIP, moment, index),
+                   tenant.relationship_type_id, "", tenant.entity_id, deal_id,
+                   tenant.company_entity_id, company, "{}", member, member, moment,
+                   moment)  # fmt: skip
+            index += 1
 
 
 def record_rows(tenant: Tenant, count: int, start: int = 0) -> Iterator[tuple[Any, ...]]:
@@ -154,7 +205,44 @@ def copy_records(database_url: str, tenant: Tenant, count: int, batch: int = 50_
             print(f"  seeded {start + size:,} / {count:,} records", flush=True)
 
 
+LINK_COLUMNS = (
+    "account_id, relationship_id, relationship_type_id, workspace_id, source_entity_id, "
+    "source_record_id, target_entity_id, target_record_id, metadata, created_by, updated_by, "
+    "date_created, date_updated"
+)
+
+
+def copy_relationships(
+    database_url: str, tenant: Tenant, deals: int, companies: int, relationships: int
+) -> None:
+    """Companies, then ``relationships`` links from deals to them (as evenly as possible)."""
+    ids = company_ids(companies)
+    per_deal = max(1, min(len(ids), -(-relationships // deals)))
+    with psycopg.connect(database_url) as connection:
+        with (
+            connection.cursor() as cursor,
+            cursor.copy(f"COPY records ({COLUMNS}) FROM STDIN") as copy,
+        ):
+            for row in company_rows(tenant, companies):
+                copy.write_row(row)
+        connection.commit()
+        written = 0
+        rows = relationship_rows(tenant, deals, ids, per_deal)
+        while written < relationships:
+            batch = min(100_000, relationships - written)
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY relationships ({LINK_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for _ in range(batch):
+                    copy.write_row(next(rows))
+            connection.commit()
+            written += batch
+            print(f"  seeded {written:,} / {relationships:,} relationships", flush=True)
+
+
 def analyze(database_url: str) -> None:
     """After the property indexes are built: ANALYZE beside CREATE INDEX CONCURRENTLY deadlocks."""
     with psycopg.connect(database_url, autocommit=True) as connection:
         connection.execute("ANALYZE records")
+        connection.execute("ANALYZE relationships")
