@@ -328,12 +328,13 @@ async def measure(
     return results
 
 
-def sample_record_ids(database_url: str, count: int) -> list[str]:
+def sample_record_ids(database_url: str, entity_id: str, count: int) -> list[str]:
+    """Live deals (not companies: the workloads write deal properties)."""
     with psycopg.connect(database_url) as connection:
         rows = connection.execute(
             "SELECT record_id FROM records TABLESAMPLE SYSTEM (5) "
-            "WHERE is_deleted = false LIMIT %s",
-            (count,),
+            "WHERE is_deleted = false AND entity_id = %s LIMIT %s",
+            (entity_id, count),
         ).fetchall()
     ids = [row[0] for row in rows]
     random.Random(3).shuffle(ids)
@@ -419,7 +420,7 @@ def main() -> None:
             )
             wait_for_indexes(database_url, expected=11)
             analyze(database_url)
-        sample = sample_record_ids(database_url, 5000)
+        sample = sample_record_ids(database_url, tenant.entity_id, 5000)
         pids = server_pids(process)
         cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
         companies = company_ids(args.companies)
