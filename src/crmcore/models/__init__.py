@@ -1,6 +1,7 @@
 """All tables, imported here so that Alembic sees one metadata."""
 
 from crmcore.models.account import Account, ApiKey, Member, UsedSignature
+from crmcore.models.activity import Activity, Event
 from crmcore.models.base import Base
 from crmcore.models.entity import Entity
 from crmcore.models.property import Property, PropertyGroup
@@ -10,9 +11,11 @@ from crmcore.models.segment import Segment
 
 __all__ = [
     "Account",
+    "Activity",
     "ApiKey",
     "Base",
     "Entity",
+    "Event",
     "Member",
     "Property",
     "PropertyGroup",
