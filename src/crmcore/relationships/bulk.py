@@ -29,6 +29,12 @@ from crmcore.relationships.schemas import (
 )
 
 _IN_CHUNK = 500
+#: What ``str.strip()`` removes (every ``str.isspace()`` character); the database trims the same,
+#: so that tabs, line breaks, no-break and ideographic spaces around a value never prevent a match.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ def _write(
 
 def bulk_create(ctx: Context, body: BulkCreate) -> BulkResult:
     rtype = link_service.get_type(ctx, body.relationship_type_id)
-    orientation = link_service.orient(rtype, body.source_entity_id, body.target_entity_id)
+    orientation = link_service.orient(ctx, rtype, body.source_entity_id, body.target_entity_id)
     metadata = link_service.check_metadata(body.metadata)
     targets = list(dict.fromkeys(body.target_record_ids))
     link_service.records_of(ctx, body.target_entity_id, targets, "targetRecordIds")
@@ -108,11 +114,11 @@ def bulk_create(ctx: Context, body: BulkCreate) -> BulkResult:
 
 
 def _match_key(value: Any) -> Any:
-    """Values match when equal after trimming and case folding; empty values never match."""
+    """Values match when equal after trimming and lower-casing; empty values never match."""
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, str):
-        return value.strip().casefold() or None
+        return value.strip(_WHITESPACE).lower() or None
     if isinstance(value, list):
         return tuple(sorted(str(_match_key(item)) for item in value))
     if isinstance(value, bool):
@@ -143,9 +149,15 @@ def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> N
 def _field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
     """The field as lower-cased, trimmed SQL text, to narrow counterparts inside the database."""
     if field.type == "name":
-        return func.lower(func.trim(Record.name))
+        return func.lower(func.trim(Record.name, _WHITESPACE))
     text = json_access(ctx.session).text(Record.data, field.property_id or "")
-    return func.lower(func.trim(text))
+    return func.lower(func.trim(text, _WHITESPACE))
+
+
+def _lowered_alike_everywhere(key: Any) -> bool:
+    """Whether SQL ``lower()`` gives this key for every value that has it, whatever the database
+    (SQLite lowers ASCII only): text of ASCII and of scripts without case, such as Hangul."""
+    return isinstance(key, str) and all(ch.isascii() or ch.upper() == ch for ch in key)
 
 
 def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
@@ -159,7 +171,7 @@ def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
             f"sourceEntityId: entity '{body.source_entity_id[:64]}' is not a side of "
             f"relationship type '{rtype.relationship_type_id}'"
         )
-    orientation = link_service.orient(rtype, body.source_entity_id, counter_entity_id)
+    orientation = link_service.orient(ctx, rtype, body.source_entity_id, counter_entity_id)
     for index, criterion in enumerate(body.criteria):
         _check_field(ctx, body.source_entity_id, criterion.my_field, f"criteria[{index}].myField")
         _check_field(
@@ -193,12 +205,13 @@ def _counterparts(
     ctx: Context, entity_id: str, body: BulkMatch, keys: dict[str, tuple[Any, ...]]
 ) -> dict[tuple[Any, ...], list[str]]:
     """Counterpart record IDs by match key, oldest first. The database narrows by the first
-    criterion when the sources' values there are text; every criterion is then checked here."""
+    criterion when the sources' values there are text every database lowers alike; every
+    criterion is then checked here."""
     if not keys:
         return {}
     first = body.criteria[0].counter_field
     first_values = {key[0] for key in keys.values()}
-    narrow = all(isinstance(value, str) for value in first_values)
+    narrow = all(_lowered_alike_everywhere(value) for value in first_values)
     chunks: list[list[Any]] = [[]]
     if narrow:
         values = sorted(first_values)

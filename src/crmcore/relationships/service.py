@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, tuple_
+from sqlalchemy import ColumnElement, or_, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from crmcore.db.dialect import lock_account
@@ -68,9 +68,10 @@ def get_type(ctx: Context, relationship_type_id: str) -> RelationshipType:
 
 
 def list_types(ctx: Context, entity_id: str | None) -> Sequence[RelationshipType]:
+    if entity_id is not None:
+        # 404 / 410 / 403 like every other list filtered by an entity.
+        entity_id = entity_service.get_accessible(ctx, entity_id).entity_id
     accessible = {e.entity_id for e in entity_service.accessible_entities(ctx)}
-    if entity_id is not None and entity_id not in accessible:
-        return []
     return _types(ctx).list_between(accessible, entity_id)
 
 
@@ -157,13 +158,19 @@ class Orientation:
         return (target_id, source_id) if self.swapped else (source_id, target_id)
 
 
-def orient(rtype: RelationshipType, source_entity_id: str, target_entity_id: str) -> Orientation:
+def orient(
+    ctx: Context, rtype: RelationshipType, source_entity_id: str, target_entity_id: str
+) -> Orientation:
     """The entity pair must match the type in one orientation; the reverse one is swapped."""
     given = (source_entity_id, target_entity_id)
     if given == (rtype.source_entity_id, rtype.target_entity_id):
         return Orientation(rtype, swapped=False)
     if given == (rtype.target_entity_id, rtype.source_entity_id):
         return Orientation(rtype, swapped=True)
+    for entity_id in given:
+        # An unknown (or another tenant's) entity is a 404 like every foreign ID, not a mismatch.
+        if entity_id not in (rtype.source_entity_id, rtype.target_entity_id):
+            entity_service.get_accessible(ctx, entity_id)
     raise ValidationError(
         f"The entities ({source_entity_id[:64]}, {target_entity_id[:64]}) do not match "
         f"relationship type '{rtype.relationship_type_id}' in either direction"
@@ -252,7 +259,7 @@ class Listed:
 
 def create(ctx: Context, body: RelationshipCreate) -> Relationship:
     rtype = get_type(ctx, body.relationship_type_id)
-    orientation = orient(rtype, body.source_entity_id, body.target_entity_id)
+    orientation = orient(ctx, rtype, body.source_entity_id, body.target_entity_id)
     if body.source_record_id == body.target_record_id:
         raise ValidationError("A record cannot be linked to itself")
     records_of(ctx, body.source_entity_id, [body.source_record_id], "sourceRecordId")
@@ -328,34 +335,41 @@ class ListPage:
 
 def list_page(ctx: Context, query: ListQuery, endpoint: str = "list") -> ListPage:
     """Newest first. With an entity or a record, the source side and the target side are read
-    as two index walks and merged, so a page costs the same wherever it is."""
+    as two index walks whose candidates the database merges, so a page costs the same wherever
+    it is."""
     conditions: list[ColumnElement[bool]] = []
     if query.relationship_type_id is not None:
         rtype = get_type(ctx, query.relationship_type_id)
         conditions.append(Relationship.relationship_type_id == rtype.relationship_type_id)
     sides: list[ColumnElement[bool]] = []
-    if query.record_id is not None:
-        record = record_service.get(ctx, query.record_id, include_deleted=False).record
-        sides = [
-            Relationship.source_record_id == record.record_id,
-            Relationship.target_record_id == record.record_id,
-        ]
-    elif query.entity_id is not None:
+    if query.entity_id is not None:
         entity = entity_service.get_accessible(ctx, query.entity_id)
         sides = [
             Relationship.source_entity_id == entity.entity_id,
             Relationship.target_entity_id == entity.entity_id,
+        ]
+    if query.record_id is not None:
+        record = record_service.get(ctx, query.record_id, include_deleted=False).record
+        if sides:  # both filters apply: the record's relationships that touch the entity
+            conditions.append(or_(*sides))
+        sides = [
+            Relationship.source_record_id == record.record_id,
+            Relationship.target_record_id == record.record_id,
         ]
     scope = query.cursor_scope(ctx, endpoint)
     if query.start_key is not None:
         conditions.append(_before(ctx.cursors.decode(scope, query.start_key)))
     wanted = query.limit + 1
     if sides:
-        merged: dict[str, Listed] = {}
-        for side in sides:
-            for item in _page(ctx, [*conditions, side], limit=wanted):
-                merged[item.link.relationship_id] = item
-        rows = sorted(merged.values(), key=_newest_first_key, reverse=True)[:wanted]
+        # The database orders the candidates of both walks: sorting them here would use another
+        # collation than the one startKey is compared with (pages would skip and repeat links).
+        candidates = {
+            item.link.relationship_id
+            for side in sides
+            for item in _page(ctx, [*conditions, side], limit=wanted)
+        }
+        chosen = Relationship.relationship_id.in_(candidates)
+        rows = _page(ctx, [chosen], limit=wanted) if candidates else []
     else:
         rows = _page(ctx, conditions, limit=wanted)
     next_key = None
@@ -371,10 +385,6 @@ def of_type(ctx: Context, relationship_type_id: str) -> list[Listed]:
     rtype = get_type(ctx, relationship_type_id)
     condition = Relationship.relationship_type_id == rtype.relationship_type_id
     return _page(ctx, [condition], limit=MAX_OF_TYPE_LISTED, newest_first=False)
-
-
-def _newest_first_key(item: Listed) -> tuple[datetime, str]:
-    return item.link.date_created, item.link.relationship_id
 
 
 def _before(position: list[Any]) -> ColumnElement[bool]:
