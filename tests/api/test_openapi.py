@@ -8,6 +8,14 @@ OPENAPI = "/crm-core/v1/public/openapi/json"
 
 #: (method, path) -> operationId. Changing one breaks CLI users: update deliberately.
 OPERATIONS = {
+    ("post", "/crm-core/v1/activities"): "activities_createActivity",
+    ("get", "/crm-core/v1/activities"): "activities_getActivityList",
+    ("get", "/crm-core/v1/activities/record/{recordId}/scheduled"): (
+        "activities_getScheduledActivities"
+    ),
+    ("get", "/crm-core/v1/activities/{activityId}"): "activities_getActivity",
+    ("patch", "/crm-core/v1/activities/{activityId}"): "activities_updateActivity",
+    ("delete", "/crm-core/v1/activities/{activityId}"): "activities_deleteActivity",
     ("get", "/crm-core/v1/entities"): "entities_list",
     ("post", "/crm-core/v1/entities"): "entities_create",
     ("get", "/crm-core/v1/entities/trash"): "entities_listTrash",
@@ -16,6 +24,10 @@ OPERATIONS = {
     ("patch", "/crm-core/v1/entities/{entityId}"): "entities_update",
     ("delete", "/crm-core/v1/entities/{entityId}"): "entities_delete",
     ("post", "/crm-core/v1/entities/{entityId}/restore"): "entities_restore",
+    ("post", "/crm-core/v1/events"): "events_createEvent",
+    ("post", "/crm-core/v1/events/bulk"): "events_createEventBulk",
+    ("get", "/crm-core/v1/events"): "events_getEventList",
+    ("get", "/crm-core/v1/events/summaries"): "events_getEventSummaries",
     ("get", "/crm-core/v1/plans/me"): "plans_getMyPlan",
     ("get", "/crm-core/v1/properties"): "properties_list",
     ("post", "/crm-core/v1/properties"): "properties_create",

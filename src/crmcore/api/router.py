@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
+from crmcore.activities.router import router as activities_router
 from crmcore.entities.router import router as entities_router
+from crmcore.events.router import router as events_router
 from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
 from crmcore.property_groups.router import router as property_groups_router
@@ -14,7 +16,9 @@ from crmcore.segments.router import router as segments_router
 API_PREFIX = "/crm-core/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
+api_router.include_router(activities_router)
 api_router.include_router(entities_router)
+api_router.include_router(events_router)
 api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
