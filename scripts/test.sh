@@ -21,9 +21,9 @@ print("ok")
 PY
 
 step "ruff format --check"
-.venv/bin/ruff format --check src tests bench
+.venv/bin/ruff format --check src tests bench reliability
 step "ruff check"
-.venv/bin/ruff check src tests bench
+.venv/bin/ruff check src tests bench reliability
 step "mypy"
 .venv/bin/mypy
 step "lint-imports"

@@ -65,6 +65,17 @@ def test_new_entities_go_to_the_end_of_the_sidebar(owner: Tenant) -> None:
     assert create(owner, "pinned", priority=-5)["priority"] == -5
 
 
+@pytest.mark.parametrize("priority", [1.7976931348623157e308, -1e300, 2.0**53, 1e16])
+def test_huge_integral_priorities_go_out_as_the_same_json_number(
+    owner: Tenant, priority: float
+) -> None:
+    # Found by the OpenAPI fuzzer: such a priority was rendered as a Python int too large for the
+    # JSON encoder, a 500 after the entity had been written.
+    body = create(owner, priority=priority)
+    assert body["priority"] == priority
+    assert owner.get(f"/entities/{body['entityId']}").json()["priority"] == priority
+
+
 def test_ids_sort_by_creation_time(owner: Tenant) -> None:
     ids = [create(owner, f"e{i}")["entityId"] for i in range(5)]
     stamps = [entity_id[6:21] for entity_id in ids]

@@ -116,6 +116,18 @@ def test_priority_defaults_to_the_highest_plus_one_and_an_explicit_one_is_kept(
     assert create_group(owner, other_entity_id, "Own count")["priority"] == 0
 
 
+def test_a_priority_as_large_as_a_double_is_kept_and_rendered(owner: Tenant) -> None:
+    # Found by the OpenAPI fuzzer: create and update answered 500 (an integer too large to
+    # render) for an integral priority beyond 2**64.
+    entity_id = create_entity(owner)
+    group = create_group(owner, entity_id, "Huge", priority=1.7976931348623157e308)
+    assert group["priority"] == 1.7976931348623157e308
+    assert create_group(owner, entity_id, "After")["priority"] == 1.7976931348623157e308
+    response = owner.patch(group_path(group), json={"priority": -1.7976931348623157e308})
+    assert response.status_code == 200, response.text
+    assert fetch(owner, group_path(group))["priority"] == -1.7976931348623157e308
+
+
 def test_a_name_of_100_characters_is_accepted(owner: Tenant) -> None:
     entity_id = create_entity(owner)
     assert create_group(owner, entity_id, "x" * 100)["name"] == "x" * 100

@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from crmcore.api.responses import ErrorBody, error_response
 from crmcore.kernel import errors
+from crmcore.kernel.wire import MAX_JSON_DEPTH
 
 log = logging.getLogger("crmcore.api")
 
@@ -73,11 +74,19 @@ def error_responses(*error_classes: type[errors.CrmError]) -> dict[int | str, di
     }
 
 
+NUL_IN_BODY = "The request body contains a NUL character (\\u0000), which no field accepts"
+NUL_IN_URL = "The URL contains a NUL character (%00), which no parameter accepts"
+TOO_DEEP = f"The request body is nested deeper than {MAX_JSON_DEPTH} levels"
+#: What the body parser reports besides "not valid JSON" (``api/routing.py``).
+BODY_PROBLEMS = (NUL_IN_BODY, TOO_DEEP)
+
+
 def _describe_validation(error: RequestValidationError) -> str:
     problems = []
     for item in error.errors()[:5]:
         if item.get("type") == "json_invalid":
-            return "The request body is not valid JSON"
+            problem = (item.get("ctx") or {}).get("error")
+            return problem if problem in BODY_PROBLEMS else "The request body is not valid JSON"
         location = [
             str(part) for part in item.get("loc", ()) if part not in ("body", "query", "path")
         ]

@@ -1,11 +1,29 @@
 """Engine construction: the SQLite pragmas and the PostgreSQL pool live here."""
 
+import json
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from crmcore.config import Settings
+
+
+def load_json(document: str | bytes) -> Any:
+    """JSON columns as read back: numbers beyond 64-bit integers become floats, as the request
+    parser makes them. PostgreSQL's JSONB writes a stored 1e19 or 1e300 out as an integer of 20 or
+    301 digits, which the response encoder cannot write (a row that could never be read again)."""
+    try:
+        return orjson.loads(document)
+    except orjson.JSONDecodeError:
+        # Rows written before request bodies were strict JSON may hold NaN or Infinity.
+        return json.loads(document, parse_int=_int_within_64_bits)
+
+
+def _int_within_64_bits(text: str) -> int | float:
+    number = int(text)
+    return number if -(2**63) <= number < 2**64 else float(number)
 
 
 def make_engine(settings: Settings) -> Engine:
@@ -18,11 +36,16 @@ def make_engine(settings: Settings) -> Engine:
         max_overflow=settings.db_pool_size,
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
+        json_deserializer=load_json,
     )
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        json_deserializer=load_json,
+    )
 
     @event.listens_for(engine, "connect")
     def _configure(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

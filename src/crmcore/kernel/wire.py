@@ -17,9 +17,49 @@ Name = Annotated[
 ]
 
 
+#: Integers beyond 2**53 are not exact in JavaScript clients (and past 2**64 not even JSON that
+#: orjson writes), so such integral floats stay floats, as record NUMBER values do.
+_EXACT_INT = 2**53
+
+
 def json_number(value: float) -> int | float:
-    """Integral numbers go out as integers (``0``, not ``0.0``)."""
-    return int(value) if float(value).is_integer() else value
+    """Integral numbers go out as integers (``0``, not ``0.0``), within the exact range."""
+    return int(value) if float(value).is_integer() and abs(value) < _EXACT_INT else value
+
+
+#: Deepest nesting of arrays and objects a request body may have. Nothing the API takes needs a
+#: tenth of it; past ~250 levels the response encoder (orjson) and pydantic's serializer give up.
+MAX_JSON_DEPTH = 64
+
+
+def contains_nul(value: Any) -> bool:
+    """Whether a parsed JSON value holds U+0000 in any string or key: PostgreSQL text and JSONB
+    cannot store it, so it is refused everywhere (on SQLite too, for one behaviour)."""
+    pending = [value]
+    while pending:  # a loop, not recursion: a value may be nested a thousand levels deep
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+def json_depth(value: Any) -> int:
+    """Levels of arrays and objects (``1`` for ``{}``, ``0`` for a scalar)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def utc_now() -> datetime:

@@ -66,9 +66,16 @@ class NumberType(PropertyType):
         raise InvalidValue("must be a number")
 
     def to_wire(self, stored: JsonValue) -> JsonValue:
-        if isinstance(stored, float) and math.isfinite(stored):
+        # PostgreSQL's JSONB gives a stored 1e16 back as the integer 10000000000000000: canonical()
+        # turns it into the float that was written, as SQLite gives it back.
+        if isinstance(stored, bool) or not isinstance(stored, int | float):
+            return stored
+        if isinstance(stored, float) and not math.isfinite(stored):
+            return stored
+        try:
             return canonical(stored)
-        return stored
+        except InvalidValue:  # an integer beyond any float: never written by this code
+            return stored
 
     def as_text(self, stored: JsonValue) -> str:
         if isinstance(stored, int | float) and not isinstance(stored, bool):

@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, true
 from crmcore.db.dialect import JsonAccess
 from crmcore.kernel.errors import ValidationError
 from crmcore.kernel.repository import escape_like
+from crmcore.kernel.wire import contains_nul
 from crmcore.models import Record
 from crmcore.properties.types import Choices, InvalidValue, ValueKind
 from crmcore.properties.types.datetime_ import parse_instant
@@ -59,6 +60,9 @@ class Compiler:
             raise ValidationError(f"{condition.field[:80]}: {error.reason}") from error
         value = condition.value
         where = f"{condition.field[:80]} {operator.value}"
+        # Request bodies are NUL-free already; ``filters`` arrives as JSON inside a query string.
+        if contains_nul(value):
+            raise ValidationError(f"{where}: value must not contain NUL characters")
         if operator in (Operator.IS_EMPTY, Operator.IS_NOT_EMPTY):
             present = self._present(field)
             return present if operator is Operator.IS_NOT_EMPTY else not_(present)
