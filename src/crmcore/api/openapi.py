@@ -33,6 +33,12 @@ def install_openapi(app: FastAPI) -> None:
                     continue
                 for operation in operations.values():
                     operation["security"] = [{"HMAC": []}]
+                    # Validation errors answer 400 with the SOLAPI body (declared per route),
+                    # never FastAPI's default 422.
+                    operation.get("responses", {}).pop("422", None)
+            schemas = components.get("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(unused, None)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -75,7 +75,7 @@ def create_type(ctx: ContextDep, body: TypeCreate) -> JsonResponse:
     return JsonResponse(type_to_wire(link_service.create_type(ctx, body)))
 
 
-@types_router.get("", name="findTypes", responses=ok(list[TypeOut]) | error_responses())
+@types_router.get("", name="findTypes", responses=ok(list[TypeOut]) | error_responses(*_LOOKUP))
 def list_types(
     ctx: ContextDep,
     entity_id: Annotated[str | None, Query(alias="entityId", max_length=64)] = None,

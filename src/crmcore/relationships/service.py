@@ -196,7 +196,12 @@ def records_of(
 
 
 def check_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
-    if len(orjson.dumps(metadata)) > MAX_METADATA_BYTES:
+    try:
+        size = len(orjson.dumps(metadata))
+    except orjson.JSONEncodeError as error:
+        # The request parser already refuses what JSON cannot hold; kept as the last word.
+        raise ValidationError("metadata: not representable as JSON") from error
+    if size > MAX_METADATA_BYTES:
         raise ValidationError(f"metadata: larger than {MAX_METADATA_BYTES} bytes as JSON")
     return metadata
 
