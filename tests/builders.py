@@ -18,6 +18,32 @@ from crmcore.models import Record
 from crmcore.models.account import PlanTier, Role
 from tests.signing import sign
 
+#: Well-formed IDs that no tenant has (the spec's own examples).
+UNKNOWN_RECORD = "CRMRC1260423081530123REC11122233"
+UNKNOWN_ENTITY = "CRMET1260423081530123XYZ11122233"
+
+
+def body_of(response: Response, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def error_of(response: Response, status: int, code: str, message: str | None = None) -> str:
+    """Assert an error answer; return its message."""
+    assert response.status_code == status, response.text
+    error = response.json()
+    assert error["errorCode"] == code, error
+    if message is not None:
+        assert error["errorMessage"] == message
+    text: str = error["errorMessage"]
+    return text
+
+
+def new_record(tenant: "Tenant", entity_id: str, name: str = "", **fields: Any) -> str:
+    """A record made through the API; its ID."""
+    response = tenant.post("/records", json={"entityId": entity_id, "name": name, **fields})
+    return str(body_of(response)["recordId"])
+
 
 @dataclass
 class Tenant:

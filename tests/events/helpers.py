@@ -6,41 +6,27 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from httpx2 import Response
 from sqlalchemy import Engine, event, func, select
 
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
 from crmcore.models import Event
-from tests.builders import Tenant
+
+# Re-exported: the tests of this package import them from here.
+from tests.builders import UNKNOWN_ENTITY as UNKNOWN_ENTITY
+from tests.builders import UNKNOWN_RECORD as UNKNOWN_RECORD
+from tests.builders import Tenant as Tenant
+from tests.builders import body_of as body_of
+from tests.builders import error_of as error_of
+from tests.builders import new_record
 from tests.entities.test_entities_create_get import create
 
 EVENT_ID = re.compile(r"^CRMEV1\d{15}[0-9A-Za-z]{11}$")
 INSTANT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-UNKNOWN_RECORD = "CRMRC1260423081530123REC11122233"
-UNKNOWN_ENTITY = "CRMET1260423081530123XYZ11122233"
 
 
-def body_of(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def error_of(response: Response, status: int, code: str, message: str | None = None) -> str:
-    """Assert an error answer; return its message."""
-    assert response.status_code == status, response.text
-    error = response.json()
-    assert error["errorCode"] == code, error
-    if message is not None:
-        assert error["errorMessage"] == message
-    text: str = error["errorMessage"]
-    return text
-
-
-def record(tenant: Tenant, entity_id: str, name: str = "", **fields: Any) -> str:
-    response = tenant.post("/records", json={"entityId": entity_id, "name": name, **fields})
-    return str(body_of(response)["recordId"])
+record = new_record
 
 
 @dataclass(frozen=True)

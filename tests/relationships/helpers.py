@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from httpx2 import Response
 from sqlalchemy import func, insert, literal, select
 from sqlalchemy.orm import aliased
 
@@ -15,41 +14,28 @@ from crmcore.db.session import make_session_factory
 from crmcore.kernel.ids import IdKind, new_id
 from crmcore.kernel.wire import utc_now
 from crmcore.models import Account, Record, Relationship
-from tests.builders import Tenant
+
+# Re-exported: the tests of this package import them from here.
+from tests.builders import UNKNOWN_ENTITY as UNKNOWN_ENTITY
+from tests.builders import UNKNOWN_RECORD as UNKNOWN_RECORD
+from tests.builders import Tenant as Tenant
+from tests.builders import body_of as body_of
+from tests.builders import error_of as error_of
+from tests.builders import new_record
 from tests.entities.test_entities_create_get import create
 
 TYPE_ID = re.compile(r"^CRMRT1\d{15}[0-9A-Za-z]{11}$")
 LINK_ID = re.compile(r"^CRMRL1\d{15}[0-9A-Za-z]{11}$")
 UNKNOWN_TYPE = "CRMRT1260423091530123RTP11122233"
 UNKNOWN_LINK = "CRMRL1260423091530123REL11122233"
-UNKNOWN_RECORD = "CRMRC1260423081530123REC11122233"
-UNKNOWN_ENTITY = "CRMET1260423081530123XYZ11122233"
 
 
-def body_of(response: Response, status: int = 200) -> Any:
-    assert response.status_code == status, response.text
-    return response.json()
-
-
-def error_of(response: Response, status: int, code: str, message: str | None = None) -> str:
-    """Assert an error answer; return its message."""
-    assert response.status_code == status, response.text
-    error = response.json()
-    assert error["errorCode"] == code, error
-    if message is not None:
-        assert error["errorMessage"] == message
-    text: str = error["errorMessage"]
-    return text
+record = new_record
 
 
 def new_type(tenant: Tenant, name: str, source: str, target: str, **fields: Any) -> Any:
     body = {"name": name, "sourceEntityId": source, "targetEntityId": target, **fields}
     return body_of(tenant.post("/relationships/types", json=body))
-
-
-def record(tenant: Tenant, entity_id: str, name: str = "", **fields: Any) -> str:
-    response = tenant.post("/records", json={"entityId": entity_id, "name": name, **fields})
-    return str(body_of(response)["recordId"])
 
 
 def link_body(
