@@ -365,18 +365,19 @@ def list_page(ctx: Context, query: ListQuery, endpoint: str = "list") -> ListPag
     if query.start_key is not None:
         conditions.append(_before(ctx.cursors.decode(scope, query.start_key)))
     wanted = query.limit + 1
+    visible = _visibility(ctx)  # once per request, not once per walk
     if sides:
         # The database orders the candidates of both walks: sorting them here would use another
         # collation than the one startKey is compared with (pages would skip and repeat links).
         candidates = {
             item.link.relationship_id
             for side in sides
-            for item in _page(ctx, [*conditions, side], limit=wanted)
+            for item in _page(ctx, [*conditions, side], limit=wanted, visible=visible)
         }
         chosen = Relationship.relationship_id.in_(candidates)
-        rows = _page(ctx, [chosen], limit=wanted) if candidates else []
+        rows = _page(ctx, [chosen], limit=wanted, visible=visible) if candidates else []
     else:
-        rows = _page(ctx, conditions, limit=wanted)
+        rows = _page(ctx, conditions, limit=wanted, visible=visible)
     next_key = None
     if len(rows) > query.limit:
         rows = rows[: query.limit]
@@ -405,20 +406,28 @@ def _before(position: list[Any]) -> ColumnElement[bool]:
     )
 
 
+def _visibility(ctx: Context) -> list[ColumnElement[bool]]:
+    """Both records live and visible to the caller, in entities the caller may use."""
+    entities = entity_service.accessible_entities(ctx)
+    return [
+        SOURCE.is_deleted == False,  # noqa: E712 - SQL "= false"
+        TARGET.is_deleted == False,  # noqa: E712
+        record_service.visible_in(ctx, entities, SOURCE),
+        record_service.visible_in(ctx, entities, TARGET),
+    ]
+
+
 def _page(
     ctx: Context,
     conditions: Sequence[ColumnElement[bool]],
     *,
     limit: int,
     newest_first: bool = True,
+    visible: Sequence[ColumnElement[bool]] | None = None,
 ) -> list[Listed]:
-    entities = entity_service.accessible_entities(ctx)
-    visible = [
-        SOURCE.is_deleted == False,  # noqa: E712 - SQL "= false"
-        TARGET.is_deleted == False,  # noqa: E712
-        record_service.visible_in(ctx, entities, SOURCE),
-        record_service.visible_in(ctx, entities, TARGET),
-    ]
+    """``visible`` (from ``_visibility``) may be passed by callers reading several pages."""
+    if visible is None:
+        visible = _visibility(ctx)
     rows = _links(ctx).page([*conditions, *visible], newest_first=newest_first, limit=limit)
     return [
         Listed(link, source_name or link.source_record_id, target_name or link.target_record_id)
