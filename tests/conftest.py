@@ -57,16 +57,19 @@ def postgresql_template() -> Iterator[str]:
 @pytest.fixture(params=BACKENDS)
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
     """A freshly migrated, empty database of the requested kind, for this test alone."""
+    files = tmp_path / "files"
     if request.param == "sqlite":
         template: Path = request.getfixturevalue("sqlite_template")
         path = tmp_path / "crmcore.db"
         shutil.copyfile(template, path)
-        yield Settings(database_url=f"sqlite:///{path}", secret_key=TEST_SECRET_KEY)
+        yield Settings(
+            database_url=f"sqlite:///{path}", secret_key=TEST_SECRET_KEY, files_dir=files
+        )
         return
     template_name: str = request.getfixturevalue("postgresql_template")
     name = f"crmcore_t_{uuid.uuid4().hex[:16]}"
     _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
-    yield Settings(database_url=_pg_url(name), secret_key=TEST_SECRET_KEY)
+    yield Settings(database_url=_pg_url(name), secret_key=TEST_SECRET_KEY, files_dir=files)
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

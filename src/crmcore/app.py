@@ -6,7 +6,9 @@ import logging
 import random
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,19 +16,23 @@ from starlette.concurrency import run_in_threadpool
 
 from crmcore import __version__
 from crmcore.api.errors import install_error_handlers
-from crmcore.api.middleware import BodyLimitMiddleware
+from crmcore.api.middleware import BodyLimitMiddleware, body_limit_for
 from crmcore.api.openapi import OPENAPI_PATH, install_openapi, operation_id
 from crmcore.api.router import api_router
 from crmcore.auth.keys import Authenticator
 from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
-from crmcore.db.session import make_session_factory
+from crmcore.db.session import UnitOfWork, make_session_factory
+from crmcore.jobs import service as job_service
+from crmcore.jobs.runner import ContextFactory, Handler, JobRunner
+from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
 from crmcore.logs import configure_logging
 from crmcore.properties.indexing import IndexMaintainer
+from crmcore.storage import BlobStore, FileLinks, UrlSigner
 from crmcore.trash.service import purge_expired
 
 log = logging.getLogger("crmcore")
@@ -44,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         key = load_or_create_key(settings.secret_key, settings.secret_key_file)
         app.state.session_factory = make_session_factory(engine)
+        app.state.settings = settings
+        app.state.blobs = BlobStore(settings.files_root)
+        app.state.signer = UrlSigner(key, timedelta(seconds=settings.file_url_ttl_seconds))
         app.state.cursors = CursorCodec(hashlib.sha256(b"cursor:" + key.encode()).digest())
         app.state.authenticator = Authenticator(
             secret_box=SecretBox(key),
@@ -52,16 +61,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.indexes = IndexMaintainer(engine)
         app.state.indexes.reconcile()
+        runner = JobRunner(
+            app.state.session_factory,
+            job_context_factory(app.state),
+            job_handlers(),
+            workers=settings.job_workers,
+        )
+        app.state.jobs = runner
+        runner.start()
         sweeper = None
         if settings.purge_interval_seconds:
             sweeper = asyncio.create_task(
-                _sweep_trash(app.state.session_factory, settings.purge_interval_seconds)
+                _sweep_trash(
+                    app.state.session_factory, app.state.blobs, settings.purge_interval_seconds
+                )
             )
         try:
             yield
         finally:
             if sweeper is not None:
                 sweeper.cancel()
+            await run_in_threadpool(runner.stop)
             app.state.indexes.close()
             engine.dispose()
 
@@ -74,21 +94,61 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         generate_unique_id_function=operation_id,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit_for=partial(
+            body_limit_for,
+            default=settings.max_body_bytes,
+            upload=settings.upload_max_bytes,
+            import_=settings.import_max_bytes,
+        ),
+    )
     install_error_handlers(app)
     install_openapi(app)
     app.include_router(api_router)
     return app
 
 
-async def _sweep_trash(factory: sessionmaker[Session], interval: int) -> None:
-    """Purge expired trash now and then; a failure is logged and retried next time."""
+async def _sweep_trash(factory: sessionmaker[Session], blobs: BlobStore, interval: int) -> None:
+    """Purge expired trash, jobs and temporary files now and then; a failure is logged and
+    retried next time."""
     while True:
         await asyncio.sleep(interval * (0.5 + random.random()))  # spread across processes
         try:
             await run_in_threadpool(_purge_once, factory)
+            await run_in_threadpool(_sweep_jobs, factory, blobs)
         except Exception:
             log.exception("trash purge failed")
+
+
+def _sweep_jobs(factory: sessionmaker[Session], blobs: BlobStore) -> None:
+    with factory() as session:
+        job_service.sweep(session, blobs, utc_now())
+
+
+def job_context_factory(state: Any) -> ContextFactory:
+    """How a background job builds the Context of the member it runs as."""
+    settings: Settings = state.settings
+    links = FileLinks(state.signer, settings.public_url or "http://127.0.0.1:8000")
+
+    def make(uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
+        return Context(
+            uow=uow,
+            caller=caller,
+            now=now,
+            cursors=state.cursors,
+            indexes=state.indexes,
+            settings=settings,
+            blobs=state.blobs,
+            links=links,
+        )
+
+    return make
+
+
+def job_handlers() -> dict[str, Handler]:
+    """Every job kind and the function that runs it."""
+    return {}
 
 
 def _purge_once(factory: sessionmaker[Session]) -> None:

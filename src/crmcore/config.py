@@ -27,6 +27,28 @@ class Settings(BaseSettings):
     purge_interval_seconds: int = Field(
         default=3600, ge=0, description="How often each server sweeps expired trash; 0 = never"
     )
+    files_dir: Path | None = Field(
+        default=None,
+        description="Where uploaded files, import uploads and export results are stored. "
+        "Default: a 'crmcore-files' directory beside the SQLite file (or the working directory).",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="Base URL put in signed download links (e.g. https://crm.example.com). "
+        "Default: the URL the request came in on.",
+    )
+    file_url_ttl_seconds: int = Field(default=3600, ge=1, description="Lifetime of a file link")
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, description="Per record file")
+    import_max_bytes: int = Field(
+        default=1024 * 1024 * 1024, ge=1, description="Largest import file (CSV or XLSX)"
+    )
+    import_max_rows: int = Field(default=1_000_000, ge=1, description="Most data rows per import")
+    export_sync_max: int = Field(
+        default=10_000, ge=0, description="Exports up to this many records answer at once"
+    )
+    job_workers: int = Field(
+        default=1, ge=0, description="Import/export job threads per server process (0 = none)"
+    )
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -44,11 +66,22 @@ class Settings(BaseSettings):
         return self.sqlalchemy_url.startswith("sqlite")
 
     @property
+    def files_root(self) -> Path:
+        if self.files_dir is not None:
+            return self.files_dir
+        return self._beside_database("crmcore-files")
+
+    @property
     def secret_key_file(self) -> Path:
         """Where a generated key lives: beside the SQLite file, else the working directory."""
+        return self._beside_database(".secret", suffix=True)
+
+    def _beside_database(self, name: str, *, suffix: bool = False) -> Path:
+        """``name`` next to the SQLite file (``crmcore.db`` + ``name`` when ``suffix``), else in
+        the working directory (``crmcore`` + ``name`` when ``suffix``)."""
         if self.is_sqlite:
             path = self.sqlalchemy_url.split("///", 1)[-1]
             if path and path != ":memory:":
                 db_file = Path(path)
-                return db_file.with_name(db_file.name + ".secret")
-        return Path("crmcore.secret")
+                return db_file.with_name(db_file.name + name if suffix else name)
+        return Path("crmcore" + name if suffix else name)

@@ -9,6 +9,7 @@ from crmcore.db.dialect import skip_commit_flush
 from crmcore.db.session import UnitOfWork, unit_of_work
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import utc_now
+from crmcore.storage import FileLinks
 
 
 def _unit_of_work(request: Request) -> Iterator[UnitOfWork]:
@@ -29,7 +30,17 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
         uow, request.headers.get("authorization"), now
     )
     state = request.app.state
-    return Context(uow=uow, caller=caller, now=now, cursors=state.cursors, indexes=state.indexes)
+    settings = state.settings
+    return Context(
+        uow=uow,
+        caller=caller,
+        now=now,
+        cursors=state.cursors,
+        indexes=state.indexes,
+        settings=settings,
+        blobs=state.blobs,
+        links=FileLinks(state.signer, settings.public_url or str(request.base_url)),
+    )
 
 
 def authenticate_request(request: Request) -> None:

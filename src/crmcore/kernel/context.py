@@ -6,10 +6,12 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from crmcore.config import Settings
 from crmcore.db.session import UnitOfWork
 from crmcore.kernel.errors import Forbidden
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.models.account import PlanTier, Role
+from crmcore.storage import BlobStore, FileLinks
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,9 @@ class Context:
     now: datetime
     cursors: CursorCodec
     indexes: IndexMaintenance
+    settings: Settings
+    blobs: BlobStore
+    links: FileLinks
 
     @property
     def session(self) -> Session:

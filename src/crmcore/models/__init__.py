@@ -4,6 +4,8 @@ from crmcore.models.account import Account, ApiKey, Member, UsedSignature
 from crmcore.models.activity import Activity, Event
 from crmcore.models.base import Base
 from crmcore.models.entity import Entity
+from crmcore.models.file import StoredFile
+from crmcore.models.job import Job
 from crmcore.models.property import Property, PropertyGroup
 from crmcore.models.record import Record, RecordLog
 from crmcore.models.relationship import Relationship, RelationshipType
@@ -16,6 +18,7 @@ __all__ = [
     "Base",
     "Entity",
     "Event",
+    "Job",
     "Member",
     "Property",
     "PropertyGroup",
@@ -24,5 +27,6 @@ __all__ = [
     "Relationship",
     "RelationshipType",
     "Segment",
+    "StoredFile",
     "UsedSignature",
 ]

@@ -1,0 +1,1 @@
+"""Background jobs (imports, exports): queued in the database, run by worker threads."""
