@@ -53,3 +53,10 @@ def test_parse_text(cell: str, stored: bool | None) -> None:
 @pytest.mark.parametrize("cell", ["maybe", "2", "on", "t", "yes!"])
 def test_parse_text_rejects(cell: str) -> None:
     assert rejection(lambda: CHECKBOX.parse_text(cell, NO_CHOICES)) == WORDS
+
+
+@pytest.mark.parametrize("stored", [True, False])
+def test_cells_say_true_or_false_and_read_back(stored: bool) -> None:
+    cell = CHECKBOX.cell_text(stored, NO_CHOICES)
+    assert cell == ("TRUE" if stored else "FALSE")
+    assert CHECKBOX.parse_text(cell, NO_CHOICES) is stored

@@ -22,8 +22,9 @@ REJECTED = [
     (True, NOT_A_STRING),
     (["LEAD"], NOT_A_STRING),
 ]
-PARSED = [("LEAD", "LEAD"), ("  WON ", "WON"), ("", None)]
-UNPARSED = [("Lead", NOT_AN_OPTION), ("LEAD, WON", NOT_AN_OPTION)]
+# Spreadsheets show labels: a cell may name the option by value or by label (any case).
+PARSED = [("LEAD", "LEAD"), ("  WON ", "WON"), ("", None), ("Lead", "LEAD"), ("won", "WON")]
+UNPARSED = [("Leads", NOT_AN_OPTION), ("LEAD, WON", NOT_AN_OPTION)]
 
 
 @pytest.mark.parametrize(("value", "stored"), ACCEPTED)
@@ -43,6 +44,13 @@ def test_no_options_means_no_value_is_valid() -> None:
 def test_wire_and_text_forms_are_the_option_value() -> None:
     assert DROPDOWN.to_wire("LEAD") == "LEAD"
     assert DROPDOWN.as_text("LEAD") == "LEAD"
+
+
+def test_a_cell_shows_the_label_and_reads_back_to_the_value() -> None:
+    assert DROPDOWN.cell_text("LEAD", CHOICES) == "Lead"
+    assert DROPDOWN.parse_text(DROPDOWN.cell_text("LEAD", CHOICES), CHOICES) == "LEAD"
+    # A value no longer among the options is written as stored.
+    assert DROPDOWN.cell_text("GONE", CHOICES) == "GONE"
 
 
 @pytest.mark.parametrize(("cell", "stored"), PARSED)

@@ -72,3 +72,9 @@ def test_parse_text(cell: str, stored: JsonValue | None) -> None:
 @pytest.mark.parametrize("cell", ["Z", "A, Z", "a"])
 def test_parse_text_rejects(cell: str) -> None:
     assert rejection(lambda: MULTI.parse_text(cell, CHOICES)) == UNKNOWN
+
+
+def test_cells_show_labels_and_read_back_to_the_values() -> None:
+    labelled = Choices(("A", "B"), ("Alpha", "Beta"))
+    assert MULTI.cell_text(["B", "A"], labelled) == "Beta, Alpha"
+    assert MULTI.parse_text("Beta, alpha", labelled) == ["B", "A"]

@@ -2,7 +2,7 @@
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -39,6 +39,8 @@ JsonValue = str | int | float | bool | list[str]
 @dataclass(frozen=True, slots=True)
 class Choices:
     values: tuple[str, ...] = ()
+    #: Display labels, parallel to ``values`` (empty when only values are known).
+    labels: tuple[str, ...] = field(default=(), compare=False)
 
     def __contains__(self, value: object) -> bool:
         return value in self.values
@@ -46,7 +48,28 @@ class Choices:
     @classmethod
     def of(cls, options: Sequence[Mapping[str, Any]]) -> "Choices":
         ordered = sorted(options, key=lambda option: option["priority"])
-        return cls(tuple(str(option["value"]) for option in ordered))
+        return cls(
+            tuple(str(option["value"]) for option in ordered),
+            tuple(str(option.get("label", option["value"])) for option in ordered),
+        )
+
+    def label(self, value: str) -> str:
+        """The option's label (spreadsheets show labels); the value itself when unknown."""
+        for known, label in zip(self.values, self.labels, strict=False):
+            if known == value:
+                return label
+        return value
+
+    def value_of(self, text: str) -> str:
+        """The option a spreadsheet cell names, by value first, then by label (ignoring case);
+        ``text`` unchanged when it names none (validation then rejects it)."""
+        if text in self.values:
+            return text
+        folded = text.casefold()
+        for value, label in zip(self.values, self.labels, strict=False):
+            if label.casefold() == folded:
+                return value
+        return text
 
 
 class InvalidValue(Exception):
@@ -84,7 +107,13 @@ class PropertyType(ABC):
         return str(stored)
 
     def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
+        """The stored value for a spreadsheet cell's text (imports)."""
         return self.normalise(text.strip(), choices)
+
+    def cell_text(self, stored: JsonValue, choices: Choices) -> str:
+        """How a stored value is written into a spreadsheet cell (exports); ``parse_text`` reads
+        it back to the same value."""
+        return self.as_text(stored)
 
 
 class StringType(PropertyType):
@@ -113,6 +142,12 @@ class StringType(PropertyType):
 class SingleChoiceType(PropertyType):
     value_kind = ValueKind.OPTION
     has_options = True
+
+    def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
+        return self.normalise(choices.value_of(text.strip()), choices)
+
+    def cell_text(self, stored: JsonValue, choices: Choices) -> str:
+        return choices.label(stored) if isinstance(stored, str) else self.as_text(stored)
 
     def _validate(self, value: object, choices: Choices) -> str:
         if not isinstance(value, str):

@@ -28,6 +28,9 @@ class CheckboxType(PropertyType):
     def as_text(self, stored: JsonValue) -> str:
         return "true" if stored is True else "false" if stored is False else str(stored)
 
+    def cell_text(self, stored: JsonValue, choices: Choices) -> str:
+        return "TRUE" if stored is True else "FALSE" if stored is False else str(stored)
+
     def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
         word = text.strip().lower()
         if not word:

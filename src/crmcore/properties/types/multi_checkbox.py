@@ -38,8 +38,14 @@ class MultiCheckboxType(PropertyType):
         return ", ".join(stored) if isinstance(stored, list) else str(stored)
 
     def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
-        # An option value that itself contains a comma is taken whole rather than split.
+        # An option that itself contains a comma is taken whole rather than split.
         whole = text.strip()
-        if whole and whole in choices:
-            return [whole]
-        return self.normalise([part for part in map(str.strip, whole.split(",")) if part], choices)
+        if whole and choices.value_of(whole) in choices:
+            return [choices.value_of(whole)]
+        parts = [choices.value_of(part) for part in map(str.strip, whole.split(",")) if part]
+        return self.normalise(parts, choices)
+
+    def cell_text(self, stored: JsonValue, choices: Choices) -> str:
+        if not isinstance(stored, list):
+            return self.as_text(stored)
+        return ", ".join(choices.label(value) for value in stored)
