@@ -24,6 +24,7 @@ from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplaySto
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import UnitOfWork, make_session_factory
+from crmcore.imports import job as import_job
 from crmcore.jobs import service as job_service
 from crmcore.jobs.runner import ContextFactory, Handler, JobRunner
 from crmcore.kernel.context import Caller, Context
@@ -31,6 +32,7 @@ from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
 from crmcore.logs import configure_logging
+from crmcore.models.job import JobKind
 from crmcore.properties.indexing import IndexMaintainer
 from crmcore.storage import BlobStore, FileLinks, UrlSigner
 from crmcore.trash.service import purge_expired
@@ -148,7 +150,7 @@ def job_context_factory(state: Any) -> ContextFactory:
 
 def job_handlers() -> dict[str, Handler]:
     """Every job kind and the function that runs it."""
-    return {}
+    return {JobKind.IMPORT: import_job.run}
 
 
 def _purge_once(factory: sessionmaker[Session]) -> None:

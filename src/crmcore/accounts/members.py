@@ -51,3 +51,16 @@ def first_owner(session: Session, account_id: str) -> str | None:
         .order_by(Member.date_created)
         .limit(1)
     )
+
+
+def active_members(session: Session, caller: Caller, member_ids: set[str]) -> set[str]:
+    """Which of ``member_ids`` are active members of the caller's tenant (one query)."""
+    if not member_ids:
+        return set()
+    statement = select(Member.member_id).where(
+        Member.account_id == caller.account_id,
+        Member.workspace_id == caller.workspace_id,
+        Member.member_id.in_(sorted(member_ids)),
+        Member.status == MemberStatus.ACTIVE,
+    )
+    return set(session.scalars(statement))

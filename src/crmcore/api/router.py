@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from crmcore.activities.router import router as activities_router
 from crmcore.entities.router import router as entities_router
 from crmcore.events.router import router as events_router
+from crmcore.imports.router import router as imports_router
 from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
 from crmcore.property_groups.router import router as property_groups_router
@@ -22,6 +23,8 @@ api_router.include_router(events_router)
 api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
+# Before records: "/records/import/..." must not be taken for a record ID.
+api_router.include_router(imports_router)
 api_router.include_router(records_router)
 # Types first: "/relationships/types" must not be taken for a relationship ID.
 api_router.include_router(relationship_types_router)

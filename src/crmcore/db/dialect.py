@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ARRAY,
     Boolean,
@@ -57,6 +58,36 @@ def insert_many_ignoring_conflicts(
     first_column = next(iter(table.primary_key.columns))
     statement = insert(table).on_conflict_do_nothing().returning(first_column)
     return len(session.execute(statement, rows).all())
+
+
+def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many new rows as fast as the database takes them, in the session's transaction.
+
+    PostgreSQL: COPY (JSON columns sent as JSON text); SQLite: one executemany. Every row must
+    have every column of the table.
+    """
+    if not rows:
+        return
+    if not is_postgresql(session):
+        session.execute(table.insert(), rows)
+        return
+    columns = [column.name for column in table.columns]
+    json_columns = {column.name for column in table.columns if isinstance(column.type, JSONB)}
+    json_columns |= {
+        column.name
+        for column in table.columns
+        if isinstance(column.type.dialect_impl(session.get_bind().dialect), JSONB)
+    }
+    raw = session.connection().connection.driver_connection
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+        for row in rows:
+            copy.write_row(
+                [
+                    orjson.dumps(row[name]).decode() if name in json_columns else row[name]
+                    for name in columns
+                ]
+            )
 
 
 def lock_account(session: Session, account_id: str) -> None:

@@ -8,7 +8,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, not_, or_
 
 from crmcore.accounts.members import is_active_member
-from crmcore.db.dialect import json_access, lock_account, plan_with_actual_values
+from crmcore.db.dialect import (
+    bulk_insert,
+    json_access,
+    lock_account,
+    plan_with_actual_values,
+)
 from crmcore.entities import service as entity_service
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import Forbidden, Gone, NotFound, ValidationError, not_found
@@ -128,11 +133,7 @@ def create(ctx: Context, body: RecordCreate) -> Found:
     owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
     _check_owner(ctx, owner_id)
     repository = _repository(ctx)
-    limit = plan_service.limits(ctx)[Dimension.RECORDS_MAX]
-    if limit is not None:
-        # Unlimited plans skip the lock: creates of one account then run in parallel.
-        lock_account(ctx.session, ctx.caller.account_id)
-        plan_service.ensure_room(ctx, Dimension.RECORDS_MAX, repository.count_all())
+    ensure_room_for(ctx, 1)
     record = Record(
         account_id=ctx.caller.account_id,
         record_id=new_id(IdKind.RECORD, ctx.now),
@@ -149,17 +150,94 @@ def create(ctx: Context, body: RecordCreate) -> Found:
         date_updated=ctx.now,
     )
     repository.add(record)
-    changes: list[dict[str, Any]] = []
-    if body.name:
-        changes.append({"field": "name", "before": None, "after": body.name})
-    changes += [{"field": f"data.{k}", "before": None, "after": v} for k, v in values.items()]
-    if body.tags:
-        changes.append({"field": "tags", "before": None, "after": body.tags})
-    if owner_id is not None:
-        changes.append({"field": "ownerId", "before": None, "after": owner_id})
+    changes = _initial_changes(body.name, values, body.tags, owner_id)
     repository.add_logs([_log(ctx, record, "CREATE", changes)])
     ctx.session.flush()
     return Found(record, schema)
+
+
+def ensure_room_for(ctx: Context, new_records: int) -> None:
+    """``records.max``, race-free: the account lock serialises the creates of one account.
+    Unlimited plans skip the lock, so their creates run in parallel."""
+    limit = plan_service.limits(ctx)[Dimension.RECORDS_MAX]
+    if limit is None or new_records <= 0:
+        return
+    lock_account(ctx.session, ctx.caller.account_id)
+    plan_service.ensure_room(ctx, Dimension.RECORDS_MAX, _repository(ctx).count_all(), new_records)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRecord:
+    """A record to create in bulk, its values already validated (see ``validate_data``)."""
+
+    name: str
+    data: dict[str, Any]
+    tags: list[str]
+    owner_id: str | None
+
+
+def insert_many(
+    ctx: Context, entity: Entity, new: Sequence[NewRecord], *, source: str
+) -> list[str]:
+    """Create records in one bulk write (COPY on PostgreSQL), each with an ``IMPORT`` log entry
+    holding its initial values; the caller has checked owners and room. Returns their IDs."""
+    caller = ctx.caller
+    records: list[dict[str, Any]] = []
+    logs: list[dict[str, Any]] = []
+    # They share one timestamp; sorted IDs keep them in the given order (lists sort by
+    # dateCreated, then recordId).
+    record_ids = sorted(new_id(IdKind.RECORD, ctx.now) for _ in new)
+    for item, record_id in zip(new, record_ids, strict=True):
+        records.append(
+            {
+                "account_id": caller.account_id,
+                "record_id": record_id,
+                "entity_id": entity.entity_id,
+                "workspace_id": caller.workspace_id,
+                "name": item.name,
+                "data": item.data,
+                "tags": item.tags,
+                "owner_id": item.owner_id,
+                "is_deleted": False,
+                "deleted_at": None,
+                "deleted_by": None,
+                "created_by": caller.member_id,
+                "updated_by": caller.member_id,
+                "date_created": ctx.now,
+                "date_updated": ctx.now,
+            }
+        )
+        changes = _initial_changes(item.name, item.data, item.tags, item.owner_id)
+        logs.append(
+            {
+                "account_id": caller.account_id,
+                "log_id": new_id(IdKind.LOG, ctx.now),
+                "record_id": record_id,
+                "entity_id": entity.entity_id,
+                "action": "IMPORT",
+                "changes": changes,
+                "actor_id": caller.member_id,
+                "source": source,
+                "date_created": ctx.now,
+            }
+        )
+    bulk_insert(ctx.session, Record.__table__, records)  # type: ignore[arg-type]
+    bulk_insert(ctx.session, RecordLog.__table__, logs)  # type: ignore[arg-type]
+    return [row["record_id"] for row in records]
+
+
+def _initial_changes(
+    name: str, data: Mapping[str, Any], tags: list[str], owner_id: str | None
+) -> list[dict[str, Any]]:
+    changes: list[dict[str, Any]] = []
+    if name:
+        changes.append({"field": "name", "before": None, "after": name})
+    changes += [{"field": f"data.{k}", "before": None, "after": v} for k, v in data.items()]
+    if tags:
+        changes.append({"field": "tags", "before": None, "after": tags})
+    if owner_id is not None:
+        changes.append({"field": "ownerId", "before": None, "after": owner_id})
+    return changes
 
 
 def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:

@@ -23,6 +23,7 @@ class PropertyView:
     field_type: FieldType
     choices: Choices
     is_masked: bool
+    key: str | None = None
 
     @property
     def type(self) -> PropertyType:
@@ -44,6 +45,7 @@ class EntitySchema:
             Property.field_type,
             Property.options,
             Property.is_masked,
+            Property.key,
         ).where(
             Property.account_id == account_id,
             Property.entity_id == entity_id,
@@ -56,6 +58,7 @@ class EntitySchema:
                 FieldType(row.field_type),
                 Choices.of(row.options),
                 row.is_masked,
+                row.key,
             )
             for row in session.execute(statement)
         }

@@ -113,14 +113,14 @@ def bulk_create(ctx: Context, body: BulkCreate) -> BulkResult:
 # --- bulk-match -------------------------------------------------------------------------------
 
 
-def _match_key(value: Any) -> Any:
+def match_key(value: Any) -> Any:
     """Values match when equal after trimming and lower-casing; empty values never match."""
     if value is None or value == "" or value == []:
         return None
     if isinstance(value, str):
         return value.strip(_WHITESPACE).lower() or None
     if isinstance(value, list):
-        return tuple(sorted(str(_match_key(item)) for item in value))
+        return tuple(sorted(str(match_key(item)) for item in value))
     if isinstance(value, bool):
         return ("bool", value)
     if isinstance(value, int | float):
@@ -146,7 +146,7 @@ def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> N
         raise Forbidden(f"{where}.propertyId: masked values cannot be matched by a MEMBER")
 
 
-def _field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
+def field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
     """The field as lower-cased, trimmed SQL text, to narrow counterparts inside the database."""
     if field.type == "name":
         return func.lower(func.trim(Record.name, _WHITESPACE))
@@ -154,7 +154,7 @@ def _field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
     return func.lower(func.trim(text, _WHITESPACE))
 
 
-def _lowered_alike_everywhere(key: Any) -> bool:
+def lowered_alike_everywhere(key: Any) -> bool:
     """Whether SQL ``lower()`` gives this key for every value that has it, whatever the database
     (SQLite lowers ASCII only): text of ASCII and of scripts without case, such as Hangul."""
     return isinstance(key, str) and all(ch.isascii() or ch.upper() == ch for ch in key)
@@ -189,7 +189,7 @@ def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
     sources = record_service.live_visible(ctx, source_ids)
     keys: dict[str, tuple[Any, ...]] = {}
     for record_id in source_ids:
-        key = tuple(_match_key(_read(sources[record_id], c.my_field)) for c in body.criteria)
+        key = tuple(match_key(_read(sources[record_id], c.my_field)) for c in body.criteria)
         if None not in key:
             keys[record_id] = key
     counterparts = _counterparts(ctx, counter_entity_id, body, keys)
@@ -211,7 +211,7 @@ def _counterparts(
         return {}
     first = body.criteria[0].counter_field
     first_values = {key[0] for key in keys.values()}
-    narrow = all(_lowered_alike_everywhere(value) for value in first_values)
+    narrow = all(lowered_alike_everywhere(value) for value in first_values)
     chunks: list[list[Any]] = [[]]
     if narrow:
         values = sorted(first_values)
@@ -219,9 +219,9 @@ def _counterparts(
     wanted = set(keys.values())
     found: dict[tuple[Any, ...], list[tuple[Any, str]]] = {}
     for chunk in chunks:
-        extra = [_field_text(ctx, first).in_(chunk)] if narrow else []
+        extra = [field_text(ctx, first).in_(chunk)] if narrow else []
         for record in record_service.live_visible_of_entity(ctx, entity_id, extra):
-            key = tuple(_match_key(_read(record, c.counter_field)) for c in body.criteria)
+            key = tuple(match_key(_read(record, c.counter_field)) for c in body.criteria)
             if key in wanted:
                 found.setdefault(key, []).append((record.date_created, record.record_id))
     return {key: [rid for _, rid in sorted(ids)] for key, ids in found.items()}

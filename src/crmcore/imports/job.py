@@ -1,0 +1,237 @@
+"""The import job: rows are read and converted on one thread while the previous batch is being
+written on another, and every batch commits together with the job's progress.
+
+A batch's good rows become records in one bulk write (COPY on PostgreSQL) in the same transaction
+as the checkpoint that counts them, so after a crash the job resumes at the first row that was
+not committed: no row is written twice and none is half-written. A bad row (a value its field
+type refuses, an unknown owner, a link cell naming no record or several) is reported with its
+row number and column and skipped.
+"""
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+from crmcore.accounts.members import active_members
+from crmcore.imports.convert import CellError, RowValues
+from crmcore.imports.mapping import Link
+from crmcore.imports.service import Plan, data_rows, plan
+from crmcore.imports.sheets import Row, Workbook, open_workbook
+from crmcore.jobs.runner import JobFailed, JobRun
+from crmcore.kernel.context import Context
+from crmcore.models import Record, StoredFile
+from crmcore.records import service as record_service
+from crmcore.records.service import NewRecord
+from crmcore.relationships import service as link_service
+from crmcore.relationships.bulk import field_text, lowered_alike_everywhere, match_key
+from crmcore.relationships.schemas import FieldRef
+
+BATCH_ROWS = 2000
+_IN_CHUNK = 1000
+_DONE = object()
+
+
+@dataclass(slots=True)
+class Batch:
+    rows: int = 0
+    good: list[RowValues] = field(default_factory=list)
+    errors: list[CellError] = field(default_factory=list)
+    failed_rows: int = 0
+
+
+def run(job_run: JobRun) -> None:
+    job = job_run.job
+    with job_run.transaction() as ctx:
+        stored = ctx.session.get(StoredFile, (job.account_id, job.file_id or ""))
+        if stored is None or not ctx.blobs.exists(stored.storage_key):
+            raise JobFailed("The uploaded file is no longer available")
+        book = open_workbook(ctx.blobs.path(stored.storage_key), job.params["fileName"])
+        planned = plan(ctx, book, job.params)
+    try:
+        _import(job_run, book, planned)
+    finally:
+        book.close()
+
+
+def _import(job_run: JobRun, book: Workbook, planned: Plan) -> None:
+    done = job_run.job.progress
+    rows = data_rows(book, planned)
+    for _ in islice(rows, done):  # committed before an interruption
+        pass
+    for batch in _prefetched(_batches(rows, planned)):
+        with job_run.transaction() as ctx:
+            _write(ctx, planned, batch)
+            done += batch.rows
+            job_run.checkpoint(
+                ctx,
+                progress=done,
+                created=len(batch.good),
+                failed=batch.failed_rows,
+                errors=[error.to_wire() for error in batch.errors],
+            )
+        if job_run.stopping:
+            return
+    with job_run.transaction() as ctx:
+        # The request counted rows to check the caps; the count of rows read is the truth.
+        job_run.checkpoint(ctx, progress=done, total=done)
+
+
+def _batches(rows: Iterator[Row], planned: Plan) -> Iterator[Batch]:
+    batch = Batch()
+    convert = planned.converter.convert
+    for row in rows:
+        converted = convert(row)
+        batch.rows += 1
+        if isinstance(converted, list):
+            batch.errors += converted
+            batch.failed_rows += 1
+        else:
+            batch.good.append(converted)
+        if batch.rows == BATCH_ROWS:
+            yield batch
+            batch = Batch()
+    if batch.rows:
+        yield batch
+
+
+def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
+    """Read and convert the next batch while the current one is written (the database works
+    in its own process, so the two overlap even under the GIL)."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        ready.put(batch, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            ready.put(_DONE)
+        except BaseException as error:  # handed to the writer, which raises it
+            ready.put(error)
+
+    producer = threading.Thread(target=produce, name="import-reader", daemon=True)
+    producer.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join(timeout=5)
+
+
+def _write(ctx: Context, planned: Plan, batch: Batch) -> None:
+    good = _check_owners(ctx, planned, batch)
+    targets: dict[int, dict[int, str]] = {}
+    for link in planned.links:
+        good = _resolve_link(ctx, link, good, batch, targets)
+    batch.good = good
+    if not good:
+        return
+    record_service.ensure_room_for(ctx, len(good))
+    ids = record_service.insert_many(
+        ctx,
+        planned.entity,
+        [NewRecord(row.name, row.data, row.tags, _owner(ctx, row)) for row in good],
+        source="IMPORT",
+    )
+    links: list[dict[str, Any]] = []
+    for link in planned.links:
+        rtype = link_service.get_type(ctx, link.relationship_type_id)
+        for row, record_id in zip(good, ids, strict=True):
+            target = targets.get(link.column, {}).get(row.number)
+            if target is None:
+                continue
+            source_id, target_id = (target, record_id) if link.swapped else (record_id, target)
+            links.append(link_service.new_row(ctx, rtype, source_id, target_id, {}))
+    if links:
+        link_service.ensure_room_for(ctx, len(links))
+        link_service.insert_links(ctx, links)
+
+
+def _owner(ctx: Context, row: RowValues) -> str | None:
+    return row.owner_id if row.owner_given else ctx.caller.member_id
+
+
+def _check_owners(ctx: Context, planned: Plan, batch: Batch) -> list[RowValues]:
+    wanted = {row.owner_id for row in batch.good if row.owner_given and row.owner_id}
+    active = active_members(ctx.session, ctx.caller, wanted)
+    good: list[RowValues] = []
+    for row in batch.good:
+        if row.owner_given and row.owner_id and row.owner_id not in active:
+            batch.errors.append(
+                CellError(
+                    row.number,
+                    planned.converter.owner_column,
+                    f"ownerId: '{row.owner_id[:64]}' is not an active member",
+                )
+            )
+            batch.failed_rows += 1
+        else:
+            good.append(row)
+    return good
+
+
+def _resolve_link(
+    ctx: Context,
+    link: Link,
+    rows: list[RowValues],
+    batch: Batch,
+    targets: dict[int, dict[int, str]],
+) -> list[RowValues]:
+    """Keep the rows whose link cell names exactly one record (or is empty)."""
+    field_ref = FieldRef(
+        type="property" if link.property_id else "name", property_id=link.property_id
+    )
+    keys = {match_key(row.links[link.column]) for row in rows if link.column in row.links}
+    keys.discard(None)
+    found: dict[Any, list[str]] = {}
+    values = sorted(keys)
+    # Narrowed inside the database when its lower() agrees with Python's (as bulk-match does);
+    # otherwise (SQLite and cased non-ASCII text) every record of the entity is compared here.
+    narrow = all(lowered_alike_everywhere(value) for value in values)
+    chunks = [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
+    for chunk in chunks if narrow else [[]]:
+        conditions = [field_text(ctx, field_ref).in_(chunk)] if narrow else []
+        for record in record_service.live_visible_of_entity(ctx, link.entity_id, conditions):
+            key = match_key(_read(record, link.property_id))
+            if key in keys:
+                found.setdefault(key, []).append(record.record_id)
+    chosen: dict[int, str] = {}
+    kept: list[RowValues] = []
+    for row in rows:
+        text = row.links.get(link.column)
+        if text is None:
+            kept.append(row)
+            continue
+        matches = found.get(match_key(text), [])
+        if len(matches) == 1:
+            chosen[row.number] = matches[0]
+            kept.append(row)
+            continue
+        reason = "no record" if not matches else f"{len(matches)} records"
+        batch.errors.append(
+            CellError(
+                row.number, link.column, f"{reason} of entity {link.entity_id} match '{text[:64]}'"
+            )
+        )
+        batch.failed_rows += 1
+    targets[link.column] = chosen
+    return kept
+
+
+def _read(record: Record, property_id: str | None) -> Any:
+    return record.name if property_id is None else record.data.get(property_id)
