@@ -22,11 +22,21 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(settings: Settings, **environment: str) -> Iterator[str]:
+    with server_process(settings, **environment) as (_process, base_url):
+        yield base_url
+
+
+@contextmanager
+def server_process(
+    settings: Settings, **environment: str
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """A server process and its base URL; the test may kill the process itself."""
     port = free_port()
     env = {
         **os.environ,
         "CRMCORE_DATABASE_URL": settings.database_url,
         "CRMCORE_SECRET_KEY": settings.secret_key or "",
+        **({"CRMCORE_FILES_DIR": str(settings.files_dir)} if settings.files_dir else {}),
         **environment,
     }
     command = [
@@ -48,9 +58,10 @@ def running_server(settings: Settings, **environment: str) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the server did not start within 30 seconds")
             time.sleep(0.1)
-        yield base_url
+        yield process, base_url
     finally:
-        process.terminate()
+        if process.poll() is None:
+            process.terminate()
         try:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -68,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             job_context_factory(app.state),
             job_handlers(),
             workers=settings.job_workers,
+            lease=timedelta(seconds=settings.job_lease_seconds),
         )
         app.state.jobs = runner
         runner.start()

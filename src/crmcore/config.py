@@ -43,11 +43,23 @@ class Settings(BaseSettings):
         default=1024 * 1024 * 1024, ge=1, description="Largest import file (CSV or XLSX)"
     )
     import_max_rows: int = Field(default=1_000_000, ge=1, description="Most data rows per import")
+    import_batch_rows: int = Field(
+        default=2000,
+        ge=1,
+        le=100_000,
+        description="Rows an import commits at once (a crash loses no more than one batch's work)",
+    )
     export_sync_max: int = Field(
         default=10_000, ge=0, description="Exports up to this many records answer at once"
     )
     job_workers: int = Field(
         default=1, ge=0, description="Import/export job threads per server process (0 = none)"
+    )
+    job_lease_seconds: int = Field(
+        default=60,
+        ge=1,
+        description="A job whose worker stops reporting for this long (e.g. a killed server) "
+        "is taken over by another worker",
     )
     log_level: str = "INFO"
     log_json: bool = False

@@ -89,3 +89,25 @@ def test_column_mappings_choose_the_targets(owner: Tenant) -> None:
     assert wait_for(owner, job)["created"] == 1
     (record,) = records_of(owner, d.entity_id)
     assert (record["name"], record["data"]) == ("Lee", {d.ids["TEXT"]: "Acme"})
+
+
+def test_a_member_imports_as_itself_and_owners_must_be_active_members(owner: Tenant) -> None:
+    d = deals(owner)
+    member = owner.member()
+    rows = [
+        ["Name", "Owner"],
+        ["mine", ""],
+        ["colleague's", owner.member_id],
+        ["stranger's", "MEMnotamember00"],
+    ]
+    job = body_of(upload(member, "", csv_bytes(rows), entityId=d.entity_id))["jobId"]
+    status = wait_for(member, job)
+    assert (status["created"], status["failed"]) == (2, 1)
+    assert status["errors"] == [
+        {"row": 4, "column": "1", "message": "ownerId: 'MEMnotamember00' is not an active member"}
+    ]
+    owners = {r["name"]: r["ownerId"] for r in records_of(owner, d.entity_id)}
+    # An empty owner cell means unowned; the owner column is mapped, so no default applies.
+    assert owners == {"mine": None, "colleague's": owner.member_id}
+    # A job belongs to its tenant: another member of the account may follow it.
+    assert body_of(owner.get(f"/records/import/{job}/status"))["status"] == "completed"

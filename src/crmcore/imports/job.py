@@ -29,7 +29,6 @@ from crmcore.relationships import service as link_service
 from crmcore.relationships.bulk import field_text, lowered_alike_everywhere, match_key
 from crmcore.relationships.schemas import FieldRef
 
-BATCH_ROWS = 2000
 _IN_CHUNK = 1000
 _DONE = object()
 
@@ -50,18 +49,19 @@ def run(job_run: JobRun) -> None:
             raise JobFailed("The uploaded file is no longer available")
         book = open_workbook(ctx.blobs.path(stored.storage_key), job.params["fileName"])
         planned = plan(ctx, book, job.params)
+        batch_rows = ctx.settings.import_batch_rows
     try:
-        _import(job_run, book, planned)
+        _import(job_run, book, planned, batch_rows)
     finally:
         book.close()
 
 
-def _import(job_run: JobRun, book: Workbook, planned: Plan) -> None:
+def _import(job_run: JobRun, book: Workbook, planned: Plan, batch_rows: int) -> None:
     done = job_run.job.progress
     rows = data_rows(book, planned)
     for _ in islice(rows, done):  # committed before an interruption
         pass
-    for batch in _prefetched(_batches(rows, planned)):
+    for batch in _prefetched(_batches(rows, planned, batch_rows)):
         with job_run.transaction() as ctx:
             _write(ctx, planned, batch)
             done += batch.rows
@@ -79,7 +79,7 @@ def _import(job_run: JobRun, book: Workbook, planned: Plan) -> None:
         job_run.checkpoint(ctx, progress=done, total=done)
 
 
-def _batches(rows: Iterator[Row], planned: Plan) -> Iterator[Batch]:
+def _batches(rows: Iterator[Row], planned: Plan, size: int) -> Iterator[Batch]:
     batch = Batch()
     convert = planned.converter.convert
     for row in rows:
@@ -90,7 +90,7 @@ def _batches(rows: Iterator[Row], planned: Plan) -> Iterator[Batch]:
             batch.failed_rows += 1
         else:
             batch.good.append(converted)
-        if batch.rows == BATCH_ROWS:
+        if batch.rows == size:
             yield batch
             batch = Batch()
     if batch.rows:

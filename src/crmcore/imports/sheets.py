@@ -37,6 +37,10 @@ def _is_empty(cells: Sequence[Cell]) -> bool:
     return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
 
 
+def _is_empty_text(cells: list[str]) -> bool:
+    return not "".join(cells).strip()
+
+
 class Workbook:
     """One uploaded file; ``rows(sheet)`` can be called again (a resumed job reads it anew)."""
 
@@ -80,7 +84,7 @@ class CsvWorkbook(Workbook):
             reader = csv.reader(handle, self._dialect)
             try:
                 for cells in reader:
-                    if cells and not _is_empty(cells):
+                    if cells and not _is_empty_text(cells):
                         yield Row(reader.line_num, cells)
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ValidationError(
@@ -92,7 +96,7 @@ class CsvWorkbook(Workbook):
         with self._open() as handle:
             try:
                 for cells in csv.reader(handle, self._dialect):
-                    if cells and not _is_empty(cells):
+                    if cells and not _is_empty_text(cells):
                         count += 1
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ValidationError("file: unreadable CSV") from error
@@ -128,10 +132,16 @@ def _plain(cell: object) -> Cell:
 class XlsxWorkbook(Workbook):
     def __init__(self, path: Path) -> None:
         import openpyxl
+        from openpyxl.utils.exceptions import InvalidFileException
 
+        # A file object: openpyxl would judge a path by its extension (ours end in .part).
+        self._handle = path.open("rb")
         try:
-            self._book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as error:
+            self._book = openpyxl.load_workbook(self._handle, read_only=True, data_only=True)
+        except (
+            zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError, InvalidFileException,
+        ) as error:  # fmt: skip
+            self._handle.close()
             raise ValidationError("file: not a readable XLSX workbook") from error
         self.sheets = list(self._book.sheetnames)
 
@@ -150,6 +160,7 @@ class XlsxWorkbook(Workbook):
 
     def close(self) -> None:
         self._book.close()
+        self._handle.close()
 
 
 class XlsWorkbook(Workbook):

@@ -56,9 +56,11 @@ class JobRun:
         factory: sessionmaker[Session],
         make_context: ContextFactory,
         stopping: threading.Event,
+        lease: timedelta = LEASE,
         on_progress: ProgressCallback | None = None,
     ) -> None:
         self.job = job
+        self.lease = lease
         self._factory = factory
         self._make_context = make_context
         self._stopping = stopping
@@ -104,7 +106,7 @@ class JobRun:
             "created": job.created,
             "failed": job.failed,
             "errors": job.errors,
-            "lease_until": ctx.now + LEASE,
+            "lease_until": ctx.now + self.lease,
             "date_updated": ctx.now,
         }
         if result_file_id is not None:
@@ -118,7 +120,7 @@ class JobRun:
         """Extend the lease during a long step that commits nothing (e.g. counting rows)."""
         with self._factory.begin() as session:
             now = utc_now()
-            self._fenced_update(session, {"lease_until": now + LEASE, "date_updated": now})
+            self._fenced_update(session, {"lease_until": now + self.lease, "date_updated": now})
 
     def _fenced_update(self, session: Session, values: dict[str, Any]) -> None:
         result = session.execute(
@@ -163,8 +165,10 @@ class JobRunner:
         handlers: Mapping[str, Handler],
         *,
         workers: int = 1,
+        lease: timedelta = LEASE,
     ) -> None:
         self._factory = factory
+        self._lease = lease
         self._make_context = make_context
         self._handlers = dict(handlers)
         self._workers = workers
@@ -216,7 +220,7 @@ class JobRunner:
                     {"status": JobStatus.FAILED, "date_finished": now, "lease_until": None,
                      "error": "The job was interrupted too many times"}
                     if exhausted
-                    else {"status": JobStatus.PROCESSING, "lease_until": now + LEASE}
+                    else {"status": JobStatus.PROCESSING, "lease_until": now + self._lease}
                 )  # fmt: skip
                 won = session.execute(
                     update(Job)
@@ -230,7 +234,7 @@ class JobRunner:
                 session.expunge(job)
                 job.attempts += 1
                 job.status = JobStatus.PROCESSING
-                return JobRun(job, self._factory, self._make_context, self._stopping)
+                return JobRun(job, self._factory, self._make_context, self._stopping, self._lease)
         return None
 
     def run(self, run: JobRun, on_progress: ProgressCallback | None = None) -> None:

@@ -3,7 +3,7 @@
 Every ID is 32 characters and sorts by creation time (to the millisecond).
 """
 
-import secrets
+import os
 import string
 from datetime import datetime
 from enum import StrEnum
@@ -30,7 +30,22 @@ class IdKind(StrEnum):
 
 
 def _random(alphabet: str, length: int) -> str:
-    return "".join(secrets.choice(alphabet) for _ in range(length))
+    """``length`` characters drawn uniformly from ``alphabet`` with the OS's CSPRNG.
+
+    One ``os.urandom`` call per ID (``secrets.choice`` makes one per character, which was a
+    quarter of an import's time); bytes past the largest multiple of the alphabet's size are
+    dropped so that every character stays equally likely.
+    """
+    size = len(alphabet)
+    limit = 256 - 256 % size
+    chosen: list[str] = []
+    while len(chosen) < length:
+        for byte in os.urandom(length * 2):
+            if byte < limit:
+                chosen.append(alphabet[byte % size])
+                if len(chosen) == length:
+                    break
+    return "".join(chosen)
 
 
 def new_id(kind: IdKind, now: datetime | None = None) -> str:

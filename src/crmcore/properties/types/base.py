@@ -41,6 +41,13 @@ class Choices:
     values: tuple[str, ...] = ()
     #: Display labels, parallel to ``values`` (empty when only values are known).
     labels: tuple[str, ...] = field(default=(), compare=False)
+    _by_label: dict[str, str] = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_label: dict[str, str] = {}
+        for value, label in zip(self.values, self.labels, strict=False):
+            by_label.setdefault(label.casefold(), value)
+        object.__setattr__(self, "_by_label", by_label)
 
     def __contains__(self, value: object) -> bool:
         return value in self.values
@@ -65,11 +72,7 @@ class Choices:
         ``text`` unchanged when it names none (validation then rejects it)."""
         if text in self.values:
             return text
-        folded = text.casefold()
-        for value, label in zip(self.values, self.labels, strict=False):
-            if label.casefold() == folded:
-                return value
-        return text
+        return self._by_label.get(text.casefold(), text)
 
 
 class InvalidValue(Exception):
