@@ -24,6 +24,8 @@ from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplaySto
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import UnitOfWork, make_session_factory
+from crmcore.exports import job as export_job
+from crmcore.files.cleanup import discard
 from crmcore.imports import job as import_job
 from crmcore.jobs import service as job_service
 from crmcore.jobs.runner import ContextFactory, Handler, JobRunner
@@ -118,7 +120,7 @@ async def _sweep_trash(factory: sessionmaker[Session], blobs: BlobStore, interva
     while True:
         await asyncio.sleep(interval * (0.5 + random.random()))  # spread across processes
         try:
-            await run_in_threadpool(_purge_once, factory)
+            await run_in_threadpool(_purge_once, factory, blobs)
             await run_in_threadpool(_sweep_jobs, factory, blobs)
         except Exception:
             log.exception("trash purge failed")
@@ -151,12 +153,13 @@ def job_context_factory(state: Any) -> ContextFactory:
 
 def job_handlers() -> dict[str, Handler]:
     """Every job kind and the function that runs it."""
-    return {JobKind.IMPORT: import_job.run}
+    return {JobKind.IMPORT: import_job.run, JobKind.EXPORT: export_job.run_export}
 
 
-def _purge_once(factory: sessionmaker[Session]) -> None:
+def _purge_once(factory: sessionmaker[Session], blobs: BlobStore) -> None:
     with factory.begin() as session:
         report = purge_expired(session, utc_now())
+    discard(blobs, report.blob_keys)
     if report.records or report.entities:
         log.info("purged %d records and %d entities", report.records, report.entities)
 

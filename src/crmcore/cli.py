@@ -3,26 +3,45 @@
 The names and JSON outputs here are an interface other tools depend on: keep them stable.
 """
 
+import hashlib
 import json
+import shutil
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
 from enum import StrEnum
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
-from sqlalchemy.orm import Session
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.accounts import service as account_service
+from crmcore.accounts.members import active_caller, first_owner
 from crmcore.accounts.service import Credentials
 from crmcore.config import Settings
 from crmcore.db import migrate as migrations
 from crmcore.db.engine import make_engine
-from crmcore.db.session import make_session_factory
-from crmcore.kernel.errors import CrmError
+from crmcore.db.session import make_session_factory, unit_of_work
+from crmcore.exports import service as export_service
+from crmcore.exports.writers import ExportFormat
+from crmcore.files.cleanup import discard
+from crmcore.imports import service as import_service
+from crmcore.jobs.runner import ContextFactory, JobRunner
+from crmcore.kernel.context import Context
+from crmcore.kernel.errors import CrmError, NotFound
+from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
 from crmcore.models.account import PlanTier, Role
+from crmcore.models.job import Job, JobStatus
+from crmcore.properties.indexing import IndexMaintainer
+from crmcore.storage import BlobStore, UrlSigner
 from crmcore.trash.service import purge_expired
 
 app = typer.Typer(help="crmcore: a self-hostable CRM data platform (SOLAPI CRM Core compatible).")
@@ -102,6 +121,7 @@ def purge() -> None:
     migrations.upgrade(settings)
     with _transaction(settings) as (session, _box):
         report = purge_expired(session, utc_now())
+    discard(BlobStore(settings.files_root), report.blob_keys)
     console.print(f"Purged {report.records} records and {report.entities} entities.")
 
 
@@ -225,6 +245,192 @@ def keys_revoke(api_key: str) -> None:
     """Revoke an API key; it stops working at once."""
     _run(lambda session, _box: account_service.revoke_key(session, api_key))
     console.print(f"API key {api_key} is revoked.")
+
+
+# --- jobs run in this process (export; reusable for import) --------------------------------------
+
+
+@dataclass(frozen=True)
+class LocalJobs:
+    """What a job needs to run inside the CLI: the server's Context, without a server."""
+
+    factory: sessionmaker[Session]
+    make_context: ContextFactory
+    runner: JobRunner
+    blobs: BlobStore
+
+
+@contextmanager
+def local_jobs(settings: Settings) -> Iterator[LocalJobs]:
+    from crmcore.app import job_context_factory, job_handlers  # loads FastAPI: only here
+
+    engine = make_engine(settings)
+    key = load_or_create_key(settings.secret_key, settings.secret_key_file)
+    state = SimpleNamespace(
+        settings=settings,
+        signer=UrlSigner(key, timedelta(seconds=settings.file_url_ttl_seconds)),
+        cursors=CursorCodec(hashlib.sha256(b"cursor:" + key.encode()).digest()),
+        indexes=IndexMaintainer(engine),
+        blobs=BlobStore(settings.files_root),
+    )
+    factory = make_session_factory(engine)
+    make_context = job_context_factory(state)
+    runner = JobRunner(factory, make_context, job_handlers(), workers=0)
+    try:
+        yield LocalJobs(factory, make_context, runner, state.blobs)
+    finally:
+        state.indexes.close()
+        engine.dispose()
+
+
+@contextmanager
+def as_first_owner(jobs: LocalJobs, account_id: str) -> Iterator[Context]:
+    """One unit of work as the account's first active OWNER (whom the CLI acts as)."""
+    with unit_of_work(jobs.factory) as uow:
+        member_id = first_owner(uow.session, account_id)
+        caller = None if member_id is None else active_caller(uow.session, account_id, member_id)
+        if caller is None:
+            raise NotFound(f"Account '{account_id}' has no active OWNER")
+        yield jobs.make_context(uow, caller, utc_now())
+
+
+def run_job_locally(jobs: LocalJobs, job_id: str, description: str) -> Job:
+    """Run a queued job here with a progress bar; returns the job once it has ended. A job that
+    a server's worker claimed first is followed instead, until it ends."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err_console) as progress:
+        task = progress.add_task(description, total=None)
+
+        def show(job: Job) -> None:
+            progress.update(task, completed=job.progress, total=job.total or None)
+
+        while True:
+            # Claimable again if the worker that had it died (its lease ran out).
+            run = jobs.runner.claim(job_id)
+            if run is not None:
+                show(run.job)
+                jobs.runner.run(run, on_progress=show)
+            with jobs.factory() as session:
+                job = session.get(Job, job_id)
+            assert job is not None
+            show(job)
+            if job.status in (JobStatus.COMPLETED, JobStatus.FAILED):
+                return job
+            time.sleep(0.5)
+
+
+class ExportFileFormat(StrEnum):
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+@app.command("export")
+def export_records(
+    entity: Annotated[str, typer.Option("--entity", help="Entity ID.")],
+    output: Annotated[Path, typer.Option("--output", "-o", dir_okay=False, help="File to write.")],
+    file_format: Annotated[
+        ExportFileFormat, typer.Option("--format", help="File format.")
+    ] = ExportFileFormat.CSV,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Account ID (default: the entity's).")
+    ] = None,
+) -> None:
+    """Export an entity's records to a CSV or XLSX file (as the account's first OWNER; the
+    same file as the API's export, without its plan check)."""
+    settings = Settings()
+    migrations.upgrade(settings)
+    chosen = ExportFormat.EXCEL if file_format is ExportFileFormat.XLSX else ExportFormat.CSV
+    request = export_service.ExportRequest(entity, chosen)
+    try:
+        with local_jobs(settings) as jobs:
+            if account is None:
+                with jobs.factory() as session:
+                    account = export_service.account_of_entity(session, entity)
+            with as_first_owner(jobs, account) as ctx:
+                job_id = export_service.queue(ctx, request).job_id
+            job = run_job_locally(jobs, job_id, "Exporting")
+            if job.status != JobStatus.COMPLETED:
+                err_console.print(f"[red]Export failed[/red]: {job.error}")
+                raise typer.Exit(1)
+            with as_first_owner(jobs, account) as ctx:
+                stored = export_service.result_file(ctx, job)
+                assert stored is not None
+                shutil.copyfile(ctx.blobs.path(stored.storage_key), output)
+    except CrmError as error:
+        err_console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(1) from error
+    console.print(f"Exported {job.progress} records to {output}.", soft_wrap=True, highlight=False)
+
+
+@app.command("import")
+def import_records(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A .csv, .xlsx or .xls file.")
+    ],
+    entity: Annotated[str, typer.Option("--entity", help="Entity ID.")],
+    sheet: Annotated[
+        str | None, typer.Option("--sheet", help="Sheet (default: the first).")
+    ] = None,
+    header: Annotated[bool, typer.Option(help="The first row holds column names.")] = True,
+    mappings: Annotated[
+        str | None,
+        typer.Option(
+            "--mappings",
+            help='Column index -> target as JSON, e.g. \'{"0":"__name__"}\' (default: by header)',
+        ),
+    ] = None,
+    links: Annotated[
+        str | None, typer.Option("--links", help="linkConfigs as JSON (see the API).")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", help="Account ID (default: the entity's).")
+    ] = None,
+) -> None:
+    """Import records from a spreadsheet (as the account's first OWNER): the same job as the
+    API's import, with a progress bar. Bad rows are reported and skipped."""
+    settings = Settings()
+    migrations.upgrade(settings)
+    form = import_service.ImportForm(
+        entity_id=entity,
+        sheet_name=sheet,
+        has_header="true" if header else "false",
+        column_mappings=mappings,
+        link_configs=links,
+    )
+    try:
+        with local_jobs(settings) as jobs:
+            if account is None:
+                with jobs.factory() as session:
+                    account = export_service.account_of_entity(session, entity)
+            # The job keeps its own copy of the file (it may resume from it).
+            scratch = jobs.blobs.scratch("import-")
+            try:
+                shutil.copyfile(file, scratch)
+                upload = import_service.Upload(scratch, file.name, scratch.stat().st_size)
+                with as_first_owner(jobs, account) as ctx:
+                    job_id = import_service.start(ctx, upload, form, skip_automation=False).job_id
+            finally:
+                scratch.unlink(missing_ok=True)
+            job = run_job_locally(jobs, job_id, "Importing")
+    except CrmError as error:
+        err_console.print(f"[red]{error.code}[/red]: {error.message}")
+        raise typer.Exit(1) from error
+    for row_error in job.errors[:20]:
+        err_console.print(
+            f"row {row_error['row']}, column {row_error['column']}: {row_error['message']}",
+            highlight=False,
+            markup=False,
+        )
+    if job.failed > 20:
+        err_console.print(f"... and {job.failed - 20} more rows with errors", highlight=False)
+    if job.status != JobStatus.COMPLETED:
+        err_console.print(f"[red]Import failed[/red]: {job.error}")
+        raise typer.Exit(1)
+    console.print(
+        f"Imported {job.created} records from {file.name}; {job.failed} rows had errors.",
+        soft_wrap=True,
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ import json
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ from tests.imports.helpers import (
     xlsx_bytes,
 )
 
-ROWS = [
+ROWS: list[list[Any]] = [
     ["Name", "Company", "Amount"],
     ["Hong", "Acme", 10],
     ["Kim", "", 20.5],
@@ -61,7 +62,10 @@ def test_extract_columns_reads_csv_as_one_sheet_named_after_the_file(owner: Tena
 
 def test_preview_converts_the_first_rows_and_writes_nothing(owner: Tenant) -> None:
     d = deals(owner)
-    rows = [["Name", "Amount", "Stage"], *([f"r{i}", str(i), "Won"] for i in range(25))]
+    rows: list[list[Any]] = [
+        ["Name", "Amount", "Stage"],
+        *([f"r{i}", str(i), "Won"] for i in range(25)),
+    ]
     rows[3][1] = "lots"
     body = body_of(upload(owner, "/preview", csv_bytes(rows), entityId=d.entity_id))
     assert body["sheetName"] == "deals"
@@ -84,7 +88,7 @@ def test_preview_converts_the_first_rows_and_writes_nothing(owner: Tenant) -> No
 def test_xlsx_typed_cells_become_typed_values(owner: Tenant) -> None:
     d = deals(owner)
     i = d.ids
-    rows = [
+    rows: list[list[Any]] = [
         ["Name", "Amount", "Subscribed", "Birthday", "Contacted", "Phone", "Channels"],
         # Excel date-times carry no zone; they are read as UTC.
         ["typed", 1234.5, True, date(1990, 5, 1), datetime(2026, 4, 23, 9, 15, 30),  # noqa: DTZ001

@@ -1,13 +1,14 @@
 """Request dependencies: the unit of work and the authenticated Context."""
 
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from crmcore.db.dialect import skip_commit_flush
 from crmcore.db.session import UnitOfWork, unit_of_work
-from crmcore.kernel.context import Context
+from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.wire import utc_now
 from crmcore.storage import FileLinks
 
@@ -29,6 +30,11 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
     caller = request.app.state.authenticator.authenticate(
         uow, request.headers.get("authorization"), now
     )
+    return context_of(request, uow, caller, now)
+
+
+def context_of(request: Request, uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
+    """The Context of an already authenticated caller."""
     state = request.app.state
     settings = state.settings
     return Context(
@@ -43,12 +49,15 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
     )
 
 
-def authenticate_request(request: Request) -> None:
-    """Authenticate in a unit of work of its own (for requests that fail before dependencies)."""
+def authenticate_request(request: Request) -> Caller:
+    """Authenticate in a unit of work of its own, committed at once (for requests that fail
+    before dependencies, and for uploads, whose body is read between authentication and the
+    request's transaction)."""
     with unit_of_work(request.app.state.session_factory) as uow:
-        request.app.state.authenticator.authenticate(
+        caller: Caller = request.app.state.authenticator.authenticate(
             uow, request.headers.get("authorization"), utc_now()
         )
+        return caller
 
 
 ContextDep = Annotated[Context, Depends(_context)]

@@ -32,7 +32,8 @@ def install_openapi(app: FastAPI) -> None:
                 if path.startswith("/crm-core/v1/public/"):
                     continue
                 for operation in operations.values():
-                    operation["security"] = [{"HMAC": []}]
+                    # An operation that declares its own (``[]``: a signed download link) keeps it.
+                    operation.setdefault("security", [{"HMAC": []}])
                     # Validation errors answer 400 with the SOLAPI body (declared per route),
                     # never FastAPI's default 422.
                     operation.get("responses", {}).pop("422", None)

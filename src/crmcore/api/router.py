@@ -5,6 +5,9 @@ from fastapi import APIRouter
 from crmcore.activities.router import router as activities_router
 from crmcore.entities.router import router as entities_router
 from crmcore.events.router import router as events_router
+from crmcore.exports.router import router as exports_router
+from crmcore.files.router import downloads_router
+from crmcore.files.router import router as record_files_router
 from crmcore.imports.router import router as imports_router
 from crmcore.plans.router import router as plans_router
 from crmcore.properties.router import router as properties_router
@@ -25,7 +28,11 @@ api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
 # Before records: "/records/import/..." must not be taken for a record ID.
 api_router.include_router(imports_router)
+# Before records: "/records/export/..." must not be taken for a record ID.
+api_router.include_router(exports_router)
 api_router.include_router(records_router)
+api_router.include_router(record_files_router)
+api_router.include_router(downloads_router)
 # Types first: "/relationships/types" must not be taken for a relationship ID.
 api_router.include_router(relationship_types_router)
 api_router.include_router(relationships_router)

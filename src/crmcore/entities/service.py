@@ -2,6 +2,7 @@
 
 from collections.abc import Sequence
 from datetime import timedelta
+from functools import partial
 
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import lock_account
@@ -15,6 +16,8 @@ from crmcore.entities.view_settings import (
     prune_references,
     validate_view_settings,
 )
+from crmcore.files.cleanup import discard
+from crmcore.files.repository import record_blob_keys
 from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.errors import (
     DuplicateEntity,
@@ -210,7 +213,11 @@ def delete_permanently(ctx: Context, entity_id: str) -> str:
     repository = _repository(ctx)
     entity = _find(repository, entity_id)
     ctx.require_owner("delete entities")
+    # The records' file rows go by cascade; their blobs once the delete has committed.
+    keys = record_blob_keys(ctx.session, ctx.caller.account_id, entity_id=entity.entity_id)
     repository.delete(entity)
+    if keys:
+        ctx.uow.after_commit(partial(discard, ctx.blobs, keys))
     return entity_id
 
 

@@ -7,16 +7,13 @@ from typing import Any
 
 from crmcore.imports.mapping import NAME, OWNER, TAGS
 from crmcore.imports.sheets import Cell, Row, text_of
+from crmcore.kernel.formula_guard import restore
 from crmcore.properties.types import FieldType, InvalidValue
 from crmcore.records.schemas import MAX_TAGS
 from crmcore.records.values import EntitySchema, PropertyView
 
 MAX_NAME = 200
 MAX_TAG = 50
-#: What an export puts before a cell that a spreadsheet would run as a formula; an import takes
-#: it off again so that a value survives the round trip (see exports/writers.py).
-FORMULA_GUARD = "'"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(slots=True)
@@ -40,12 +37,6 @@ class CellError:
         return {"row": self.row, "column": str(self.column), "message": self.message}
 
 
-def unguard(text: str) -> str:
-    if text.startswith(FORMULA_GUARD) and text[1:2] and text[1] in "=+-@\t\r":
-        return text[1:]
-    return text
-
-
 Converter = Callable[[Cell], Any]
 
 
@@ -62,7 +53,7 @@ def _property_converter(view: PropertyView) -> Converter:
             return kind.normalise(cell, choices)
         if boolean and isinstance(cell, bool):
             return cell
-        return kind.parse_text(unguard(text_of(cell)), choices)
+        return kind.parse_text(restore(text_of(cell)), choices)
 
     return convert
 
@@ -95,10 +86,12 @@ class RowConverter:
     def convert(self, row: Row) -> RowValues | list[CellError]:
         cells = row.cells
         width = len(cells)
+        # Cells past the end of a short row are empty (spreadsheets drop trailing blanks).
+        cell = cells.__getitem__
         values = RowValues(row.number)
         errors: list[CellError] = []
         if self._name is not None and self._name < width:
-            name = unguard(text_of(cells[self._name])).strip()
+            name = restore(text_of(cell(self._name))).strip()
             if len(name) > MAX_NAME:
                 errors.append(CellError(row.number, self._name, f"name: longer than {MAX_NAME}"))
             values.name = name
@@ -106,25 +99,26 @@ class RowConverter:
             if index >= width:
                 continue
             try:
-                value = convert(cells[index])
+                value = convert(cell(index))
             except InvalidValue as error:
                 errors.append(CellError(row.number, index, label + error.reason))
                 continue
             if value is not None:
                 values.data[property_id] = value
         if self._tags is not None and self._tags < width:
-            tags = _tags(unguard(text_of(cells[self._tags])))
+            tags = _tags(restore(text_of(cell(self._tags))))
             if isinstance(tags, str):
                 errors.append(CellError(row.number, self._tags, tags))
             else:
                 values.tags = tags
-        if self._owner is not None and self._owner < width:
-            owner = text_of(cells[self._owner]).strip()
+        if self._owner is not None:
+            # A mapped owner column decides, even when empty (= unowned).
+            owner = restore(text_of(cell(self._owner))).strip() if self._owner < width else ""
             values.owner_given = True
             values.owner_id = owner or None
         for index in self._links:
             if index < width:
-                text = unguard(text_of(cells[index])).strip()
+                text = restore(text_of(cell(index))).strip()
                 if text:
                     values.links[index] = text
         return errors or values

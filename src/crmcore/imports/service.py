@@ -26,6 +26,7 @@ from crmcore.imports.sheets import Row, Workbook, check_file_name, open_workbook
 from crmcore.jobs import service as job_service
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import ValidationError
+from crmcore.kernel.formula_guard import restore
 from crmcore.kernel.ids import IdKind, new_id
 from crmcore.models import Entity, Job, StoredFile
 from crmcore.models.file import FilePurpose
@@ -100,7 +101,9 @@ def _headers(first: list[Row], has_header: bool) -> tuple[list[str | None], int]
     width = max((len(row.cells) for row in first), default=0)
     if not has_header or not first:
         return [None] * width, width
-    header = [preview_text(cell) for cell in first[0].cells]
+    header = [
+        preview_text(restore(cell) if isinstance(cell, str) else cell) for cell in first[0].cells
+    ]
     return header + [None] * (width - len(header)), width
 
 

@@ -81,6 +81,12 @@ class DuplicatedSignature(AuthRejected):
     code = "DuplicatedSignature"
 
 
+class PlanFeatureDisabled(QuotaExceeded):
+    """A feature the caller's plan does not include (e.g. ``records.exportEnabled``)."""
+
+    code = "PlanFeatureDisabled"
+
+
 class DuplicateEntity(Conflict):
     code = "DuplicateEntity"
 

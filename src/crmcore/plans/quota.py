@@ -1,7 +1,7 @@
 """Quota checks. Callers lock the account first (``db.dialect.lock_account``) so that counting and
 writing happen under one lock: N concurrent creates at the last free slot admit exactly one."""
 
-from crmcore.kernel.errors import QuotaExceeded
+from crmcore.kernel.errors import PlanFeatureDisabled, QuotaExceeded
 from crmcore.plans.limits import LABELS, Dimension, LimitValue
 
 
@@ -14,4 +14,4 @@ def ensure_room(dimension: Dimension, limit: LimitValue, used: int, requested: i
 
 def ensure_enabled(dimension: Dimension, limit: LimitValue) -> None:
     if limit is False:
-        raise QuotaExceeded(f"{LABELS[dimension]} is not included in the current plan")
+        raise PlanFeatureDisabled(f"{LABELS[dimension]} is not included in the current plan")

@@ -8,6 +8,7 @@ from crmcore.api.deps import ContextDep
 from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
+from crmcore.files import service as file_service
 from crmcore.kernel import errors
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import format_datetime
@@ -45,15 +46,30 @@ MAX_FILTERS_BYTES = 8 * 1024
 Limit = Annotated[int, Query(ge=1, description="Page size; values above 200 are clamped")]
 
 
-def _render(ctx: Context, found: Found, *, trash: bool = False) -> dict[str, Any]:
+def _render(
+    ctx: Context,
+    found: Found,
+    *,
+    trash: bool = False,
+    files_by_record: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     clear = sees_clear_values(ctx.caller)
     data = render_data(found.record.data, found.schema, clear_values=clear)
     purge = record_service.purge_at(found.record) if trash else None
-    return record_to_wire(found.record, data, purge_at=purge)
+    if files_by_record is None:
+        files_by_record = file_service.rendered(ctx, [found.record])
+    files = files_by_record.get(found.record.record_id)
+    return record_to_wire(found.record, data, purge_at=purge, files=files)
+
+
+def _render_all(ctx: Context, items: list[Found], *, trash: bool = False) -> list[dict[str, Any]]:
+    """Many records; the files of all of them are read in one query."""
+    files_by_record = file_service.rendered(ctx, [found.record for found in items])
+    return [_render(ctx, f, trash=trash, files_by_record=files_by_record) for f in items]
 
 
 def _page(ctx: Context, page: Page, *, trash: bool = False) -> JsonResponse:
-    body: dict[str, Any] = {"data": [_render(ctx, found, trash=trash) for found in page.items]}
+    body: dict[str, Any] = {"data": _render_all(ctx, page.items, trash=trash)}
     if page.next_key is not None:
         body["nextKey"] = page.next_key
     return JsonResponse(body)
@@ -147,7 +163,7 @@ def fulltext(
 ) -> JsonResponse:
     """Case-insensitive partial match on record names (autocomplete)."""
     found = record_service.fulltext(ctx, entity_id, q, min(limit, 100))
-    return JsonResponse([_render(ctx, item) for item in found])
+    return JsonResponse(_render_all(ctx, found))
 
 
 @router.post(

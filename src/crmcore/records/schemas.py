@@ -1,5 +1,6 @@
 """Request and response shapes of the Records API."""
 
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
@@ -122,7 +123,7 @@ class BulkRestoreResult(WireModel):
 class LogOut(WireModel):
     log_id: str
     record_id: str
-    action: Literal["CREATE", "UPDATE", "DELETE", "RESTORE", "IMPORT"]
+    action: Literal["CREATE", "UPDATE", "DELETE", "RESTORE", "FILE_ADDED", "FILE_REMOVED", "IMPORT"]
     changes: list[dict[str, Any]]
     actor_id: str | None
     source: str
@@ -135,8 +136,13 @@ class LogPage(WireModel):
 
 
 def record_to_wire(
-    record: Record, data: dict[str, Any], *, purge_at: str | None = None
+    record: Record,
+    data: dict[str, Any],
+    *,
+    purge_at: str | None = None,
+    files: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``files``: the record's ``profileImage``, ``images`` and ``attachments`` (none if absent)."""
     body: dict[str, Any] = {"recordId": record.record_id, "accountId": record.account_id}
     if record.workspace_id:
         body["workspaceId"] = record.workspace_id
@@ -151,5 +157,7 @@ def record_to_wire(
         attachments=[],
         isDeleted=record.is_deleted,
     )
+    if files:
+        body.update(files)
     add_trash_fields(body, record, purge_at)
     return add_audit_fields(body, record)

@@ -3,9 +3,11 @@
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, not_, or_
+from sqlalchemy.orm.attributes import flag_modified
 
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import (
@@ -15,6 +17,8 @@ from crmcore.db.dialect import (
     plan_with_actual_values,
 )
 from crmcore.entities import service as entity_service
+from crmcore.files.cleanup import discard
+from crmcore.files.repository import record_blob_keys
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import Forbidden, Gone, NotFound, ValidationError, not_found
 from crmcore.kernel.ids import IdKind, new_id
@@ -303,7 +307,13 @@ def bulk_delete(ctx: Context, record_ids: Sequence[str], *, permanent: bool) -> 
     ids = list(dict.fromkeys(record_ids))
     chosen = [r for r in _visible_of(ctx, ids) if permanent or not r.is_deleted]
     if permanent:
+        # Their files' rows go by cascade; the blobs once the delete has committed.
+        keys = record_blob_keys(
+            ctx.session, ctx.caller.account_id, record_ids=[r.record_id for r in chosen]
+        )
         _repository(ctx).delete_permanently(chosen)
+        if keys:
+            ctx.uow.after_commit(partial(discard, ctx.blobs, keys))
     else:
         _move_to_trash(ctx, chosen)
     return len(chosen), len(ids) - len(chosen)
@@ -504,6 +514,22 @@ def set_property_values(
     ctx: Context, entity_id: str, property_id: str, values: Mapping[str, Any]
 ) -> None:
     _repository(ctx).set_property_values(entity_id, property_id, values)
+
+
+def lock_for_change(ctx: Context, record_id: str) -> Record:
+    """A live record the caller may see (404 otherwise, as R3), for a change kept outside it (its
+    files): ``dateUpdated``/``updatedBy`` are bumped and flushed at once, so the record's row
+    stays locked until commit and concurrent changes of one record queue up."""
+    record, _entity = _find(ctx, record_id)
+    record.updated_by = ctx.caller.member_id
+    record.date_updated = ctx.now
+    flag_modified(record, "date_updated")  # an UPDATE (and its row lock) even if unchanged
+    ctx.session.flush()
+    return record
+
+
+def log_change(ctx: Context, record: Record, action: str, changes: list[dict[str, Any]]) -> None:
+    _repository(ctx).add_logs([_log(ctx, record, action, changes)])
 
 
 def live_visible(ctx: Context, record_ids: Sequence[str]) -> dict[str, Record]:

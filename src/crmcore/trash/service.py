@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from crmcore.entities.service import TRASH_RETENTION as ENTITY_RETENTION
+from crmcore.files.repository import record_blob_keys
 from crmcore.models import Entity, Record, RecordLog
 from crmcore.records.service import TRASH_RETENTION as RECORD_RETENTION
 
@@ -21,10 +22,13 @@ _BATCH = 1000
 class PurgeReport:
     records: int
     entities: int
+    #: Blobs of the purged records' files: the caller deletes them once the purge has committed.
+    blob_keys: tuple[str, ...] = ()
 
 
 def purge_expired(session: Session, now: datetime) -> PurgeReport:
     records = 0
+    keys: list[str] = []
     cutoff = now - RECORD_RETENTION
     while True:
         expired = session.execute(
@@ -35,6 +39,7 @@ def purge_expired(session: Session, now: datetime) -> PurgeReport:
         if not expired:
             break
         for account_id, record_id in expired:
+            keys += record_blob_keys(session, account_id, record_ids=[record_id])
             session.execute(
                 delete(RecordLog).where(
                     RecordLog.account_id == account_id, RecordLog.record_id == record_id
@@ -53,6 +58,7 @@ def purge_expired(session: Session, now: datetime) -> PurgeReport:
     ).all()
     for account_id, entity_id in gone:
         # Properties, groups and records go with it (foreign keys cascade).
+        keys += record_blob_keys(session, account_id, entity_id=entity_id)
         session.execute(
             delete(RecordLog).where(
                 RecordLog.account_id == account_id, RecordLog.entity_id == entity_id
@@ -61,4 +67,4 @@ def purge_expired(session: Session, now: datetime) -> PurgeReport:
         session.execute(
             delete(Entity).where(Entity.account_id == account_id, Entity.entity_id == entity_id)
         )
-    return PurgeReport(records=records, entities=len(gone))
+    return PurgeReport(records=records, entities=len(gone), blob_keys=tuple(keys))
