@@ -1,6 +1,7 @@
 """One command: seed (or reuse) a PostgreSQL tenant, start ``crmcore serve``, measure, report.
 
 .venv/bin/python -m bench.run --records 100000
+.venv/bin/python -m bench.run --records 100000 --nocodb --floor   # side by side, see README
 """
 
 import argparse
@@ -22,7 +23,7 @@ import psycopg
 import sqlalchemy
 from tests.live import free_port
 
-from bench import load
+from bench import compare, load
 from bench.seed import (
     Tenant,
     analyze,
@@ -92,12 +93,19 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[byte
     raise RuntimeError("server did not start")
 
 
+def _proc_stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat, numbered as in proc(5) from 0 (a command name may hold
+    spaces, so split around its parentheses)."""
+    head, _, tail = Path(f"/proc/{pid}/stat").read_text().rpartition(")")
+    return [*head.split(" (", 1), *tail.split()]
+
+
 def server_pids(process: subprocess.Popen[bytes]) -> list[int]:
     pids = [process.pid]
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                stat = (entry / "stat").read_text().split()
+                stat = _proc_stat(entry.name)
             except OSError:
                 continue
             if int(stat[3]) == process.pid:
@@ -110,7 +118,7 @@ def cpu_seconds(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text().split()
+            stat = _proc_stat(pid)
             total += (int(stat[13]) + int(stat[14])) / ticks
         except OSError:
             pass
@@ -393,6 +401,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--nocodb", action="store_true", help="also measure NocoDB, same data")
+    parser.add_argument("--floor", action="store_true", help="also measure the psycopg floor")
     args = parser.parse_args()
     database = args.database or f"crmcore_bench_{args.records}"
     database_url = _db_url(args.pg_url, database)
@@ -430,13 +440,25 @@ def main() -> None:
             args.records, args.relationships, args.workers, results, cpu, peak_rss_mb(pids), wall
         )
         print(report)
+        if args.nocodb or args.floor:
+            os.killpg(process.pid, signal.SIGTERM)  # the other sides get the machine alone
+            process.wait(timeout=30)
+            side = compare.side_by_side(
+                admin_url=args.pg_url, database=database, database_url=database_url,
+                records=args.records, tenant=tenant, sample=sample, crmcore=results,
+                seconds=args.seconds, with_floor=args.floor, with_nocodb=args.nocodb,
+                reuse=args.reuse,
+            )  # fmt: skip
+            print(side)
+            report += "\n" + side
         if not args.no_write:
             target = ROOT / "docs" / "benchmarks.md"
             with target.open("a") as handle:
                 handle.write("\n" + report)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=30)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 if __name__ == "__main__":
