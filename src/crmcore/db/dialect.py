@@ -2,13 +2,15 @@
 
 import hashlib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import (
     ARRAY,
+    JSON,
     Boolean,
     ColumnElement,
     Connection,
@@ -60,34 +62,60 @@ def insert_many_ignoring_conflicts(
     return len(session.execute(statement, rows).all())
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many new rows as fast as the database takes them, in the session's transaction.
+# COPY's text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-    PostgreSQL: COPY (JSON columns sent as JSON text); SQLite: one executemany. Every row must
-    have every column of the table.
-    """
-    if not rows:
-        return
-    if not is_postgresql(session):
-        session.execute(table.insert(), rows)
-        return
-    columns = [column.name for column in table.columns]
-    json_columns = {column.name for column in table.columns if isinstance(column.type, JSONB)}
-    json_columns |= {
-        column.name
-        for column in table.columns
-        if isinstance(column.type.dialect_impl(session.get_bind().dialect), JSONB)
-    }
-    raw = session.connection().connection.driver_connection
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-        for row in rows:
-            copy.write_row(
-                [
-                    orjson.dumps(row[name]).decode() if name in json_columns else row[name]
-                    for name in columns
-                ]
-            )
+
+def _copy_text(value: Any, as_json: bool) -> str:
+    if value is None:
+        return "\\N"
+    if as_json:
+        return orjson.dumps(value).decode().translate(_COPY_ESCAPES)
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class BulkRows:
+    """New rows of one table, prepared for one bulk write away from any session (an import
+    prepares them on its reader thread): COPY text lines for PostgreSQL, so that writing them is
+    one call that leaves the interpreter free; plain rows for SQLite's executemany."""
+
+    def __init__(self, table: Table, *, postgresql: bool) -> None:
+        self.table = table
+        self.postgresql = postgresql
+        self.columns = [column.name for column in table.columns]
+        self._json = [isinstance(column.type, JSON) for column in table.columns]
+        self.lines: list[str] = []
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        """One row with every column of the table."""
+        if not self.postgresql:
+            self.rows.append(row)
+            return
+        texts = map(_copy_text, (row[name] for name in self.columns), self._json)
+        self.lines.append("\t".join(texts) + "\n")
+
+    def write(self, session: Session, keep: Sequence[int] | None = None) -> None:
+        """Insert the rows (only those at the ``keep`` positions, if given) in the session's
+        transaction."""
+        if not self.postgresql:
+            rows = self.rows if keep is None else [self.rows[i] for i in keep]
+            if rows:
+                session.execute(self.table.insert(), rows)
+            return
+        lines = self.lines if keep is None else [self.lines[i] for i in keep]
+        if not lines:
+            return
+        raw = session.connection().connection.driver_connection
+        statement = f"COPY {self.table.name} ({', '.join(self.columns)}) FROM STDIN"
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            copy.write("".join(lines))
 
 
 def lock_account(session: Session, account_id: str) -> None:

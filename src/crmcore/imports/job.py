@@ -8,23 +8,27 @@ type refuses, an unknown owner, a link cell naming no record or several) is repo
 row number and column and skipped.
 """
 
+import gc
 import queue
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
 from crmcore.accounts.members import active_members
+from crmcore.db.dialect import is_postgresql, skip_commit_flush
 from crmcore.imports.convert import CellError, RowValues
 from crmcore.imports.mapping import Link
 from crmcore.imports.service import Plan, data_rows, plan
 from crmcore.imports.sheets import Row, Workbook, open_workbook
 from crmcore.jobs.runner import JobFailed, JobRun
-from crmcore.kernel.context import Context
+from crmcore.kernel.context import Caller, Context
+from crmcore.kernel.wire import utc_now
 from crmcore.models import Record, StoredFile
 from crmcore.records import service as record_service
-from crmcore.records.service import NewRecord
+from crmcore.records.service import NewRecord, PreparedRecords
 from crmcore.relationships import service as link_service
 from crmcore.relationships.bulk import field_text, lowered_alike_everywhere, match_key
 from crmcore.relationships.schemas import FieldRef
@@ -39,6 +43,18 @@ class Batch:
     good: list[RowValues] = field(default_factory=list)
     errors: list[CellError] = field(default_factory=list)
     failed_rows: int = 0
+    #: ``good`` as rows for the bulk write, in the same order.
+    prepared: PreparedRecords | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where the rows go: prepared as the job's member, for this database."""
+
+    planned: Plan
+    caller: Caller
+    postgresql: bool
+    batch_rows: int
 
 
 def run(job_run: JobRun) -> None:
@@ -48,21 +64,61 @@ def run(job_run: JobRun) -> None:
         if stored is None or not ctx.blobs.exists(stored.storage_key):
             raise JobFailed("The uploaded file is no longer available")
         book = open_workbook(ctx.blobs.path(stored.storage_key), job.params["fileName"])
-        planned = plan(ctx, book, job.params)
-        batch_rows = ctx.settings.import_batch_rows
+        target = Target(
+            plan(ctx, book, job.params),
+            ctx.caller,
+            is_postgresql(ctx.session),
+            ctx.settings.import_batch_rows,
+        )
     try:
-        _import(job_run, book, planned, batch_rows)
+        with _few_collections():
+            _import(job_run, book, target)
     finally:
         book.close()
 
 
-def _import(job_run: JobRun, book: Workbook, planned: Plan, batch_rows: int) -> None:
+class _FewCollections:
+    """Collect garbage rarely while importing: a batch allocates millions of objects that all
+    live until it is written, and the collector's passes over them were half the import's CPU
+    (measured: 12.6 s -> 6.6 s for 100,000 rows). Counted, since imports can overlap."""
+
+    GENERATION0 = 200_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved = gc.get_threshold()
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self._users == 0:
+                self._saved = gc.get_threshold()
+                gc.set_threshold(self.GENERATION0, *self._saved[1:])
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if self._users == 0:
+                    gc.set_threshold(*self._saved)
+
+
+_few_collections = _FewCollections()
+
+
+def _import(job_run: JobRun, book: Workbook, target: Target) -> None:
+    planned = target.planned
     done = job_run.job.progress
     rows = data_rows(book, planned)
     for _ in islice(rows, done):  # committed before an interruption
         pass
-    for batch in _prefetched(_batches(rows, planned, batch_rows)):
+    for batch in _prefetched(_batches(rows, target)):
         with job_run.transaction() as ctx:
+            # No wait for the WAL flush: a database crash could only forget the last batches
+            # together with the checkpoint that counts them, and the job redoes them.
+            skip_commit_flush(ctx.session)
             _write(ctx, planned, batch)
             done += batch.rows
             job_run.checkpoint(
@@ -79,9 +135,11 @@ def _import(job_run: JobRun, book: Workbook, planned: Plan, batch_rows: int) -> 
         job_run.checkpoint(ctx, progress=done, total=done)
 
 
-def _batches(rows: Iterator[Row], planned: Plan, size: int) -> Iterator[Batch]:
+def _batches(rows: Iterator[Row], target: Target) -> Iterator[Batch]:
+    """Converted rows in batches, their records already prepared for the bulk write (all the
+    per-row work happens here, on the reader thread)."""
     batch = Batch()
-    convert = planned.converter.convert
+    convert = target.planned.converter.convert
     for row in rows:
         converted = convert(row)
         batch.rows += 1
@@ -90,11 +148,27 @@ def _batches(rows: Iterator[Row], planned: Plan, size: int) -> Iterator[Batch]:
             batch.failed_rows += 1
         else:
             batch.good.append(converted)
-        if batch.rows == size:
-            yield batch
+        if batch.rows == target.batch_rows:
+            yield _prepared(batch, target)
             batch = Batch()
     if batch.rows:
-        yield batch
+        yield _prepared(batch, target)
+
+
+def _prepared(batch: Batch, target: Target) -> Batch:
+    member_id = target.caller.member_id
+    batch.prepared = record_service.prepare_many(
+        target.caller,
+        target.planned.entity.entity_id,
+        [
+            NewRecord(row.name, row.data, row.tags, row.owner_id if row.owner_given else member_id)
+            for row in batch.good
+        ],
+        utc_now(),
+        source="IMPORT",
+        postgresql=target.postgresql,
+    )
+    return batch
 
 
 def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
@@ -134,6 +208,7 @@ def _prefetched(batches: Iterator[Batch]) -> Iterator[Batch]:
 
 
 def _write(ctx: Context, planned: Plan, batch: Batch) -> None:
+    position = {row.number: index for index, row in enumerate(batch.good)}
     good = _check_owners(ctx, planned, batch)
     targets: dict[int, dict[int, str]] = {}
     for link in planned.links:
@@ -142,12 +217,9 @@ def _write(ctx: Context, planned: Plan, batch: Batch) -> None:
     if not good:
         return
     record_service.ensure_room_for(ctx, len(good))
-    ids = record_service.insert_many(
-        ctx,
-        planned.entity,
-        [NewRecord(row.name, row.data, row.tags, _owner(ctx, row)) for row in good],
-        source="IMPORT",
-    )
+    assert batch.prepared is not None
+    keep = None if len(good) == len(position) else [position[row.number] for row in good]
+    ids = record_service.insert_prepared(ctx, batch.prepared, keep)
     links: list[dict[str, Any]] = []
     for link in planned.links:
         rtype = link_service.get_type(ctx, link.relationship_type_id)
@@ -160,10 +232,6 @@ def _write(ctx: Context, planned: Plan, batch: Batch) -> None:
     if links:
         link_service.ensure_room_for(ctx, len(links))
         link_service.insert_links(ctx, links)
-
-
-def _owner(ctx: Context, row: RowValues) -> str | None:
-    return row.owner_id if row.owner_given else ctx.caller.member_id
 
 
 def _check_owners(ctx: Context, planned: Plan, batch: Batch) -> list[RowValues]:

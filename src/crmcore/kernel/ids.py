@@ -48,10 +48,20 @@ def _random(alphabet: str, length: int) -> str:
     return "".join(chosen)
 
 
+def _prefix(kind: IdKind, moment: datetime) -> str:
+    return f"CRM{kind.value}1{moment:%y%m%d%H%M%S}{moment.microsecond // 1000:03d}"
+
+
 def new_id(kind: IdKind, now: datetime | None = None) -> str:
-    moment = now or utc_now()
-    stamp = moment.strftime("%y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
-    return f"CRM{kind.value}1{stamp}{_random(_ALPHANUMERIC, 11)}"
+    return _prefix(kind, now or utc_now()) + _random(_ALPHANUMERIC, 11)
+
+
+def new_ids(kind: IdKind, now: datetime, count: int) -> list[str]:
+    """``count`` IDs of one moment, sorted (so they keep the order they are handed out in), from
+    one draw of random characters (bulk writes create thousands at once)."""
+    prefix = _prefix(kind, now)
+    pool = _random(_ALPHANUMERIC, 11 * count)
+    return sorted(prefix + pool[i : i + 11] for i in range(0, 11 * count, 11))
 
 
 def new_account_id(now: datetime | None = None) -> str:

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import (
-    bulk_insert,
+    BulkRows,
     json_access,
     lock_account,
     plan_with_actual_values,
@@ -19,9 +19,9 @@ from crmcore.db.dialect import (
 from crmcore.entities import service as entity_service
 from crmcore.files.cleanup import discard
 from crmcore.files.repository import record_blob_keys
-from crmcore.kernel.context import Context
+from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.errors import Forbidden, Gone, NotFound, ValidationError, not_found
-from crmcore.kernel.ids import IdKind, new_id
+from crmcore.kernel.ids import IdKind, new_id, new_ids
 from crmcore.kernel.repository import escape_like
 from crmcore.kernel.wire import format_datetime
 from crmcore.models import Entity, Record, RecordLog
@@ -180,23 +180,38 @@ class NewRecord:
     owner_id: str | None
 
 
-def insert_many(
-    ctx: Context, entity: Entity, new: Sequence[NewRecord], *, source: str
-) -> list[str]:
-    """Create records in one bulk write (COPY on PostgreSQL), each with an ``IMPORT`` log entry
-    holding its initial values; the caller has checked owners and room. Returns their IDs."""
-    caller = ctx.caller
-    records: list[dict[str, Any]] = []
-    logs: list[dict[str, Any]] = []
+@dataclass(frozen=True, slots=True)
+class PreparedRecords:
+    """Records and their ``IMPORT`` log entries ready for one bulk write (see ``BulkRows``)."""
+
+    record_ids: list[str]
+    records: BulkRows
+    logs: BulkRows
+
+
+def prepare_many(
+    caller: Caller,
+    entity_id: str,
+    new: Sequence[NewRecord],
+    now: datetime,
+    *,
+    source: str,
+    postgresql: bool,
+) -> PreparedRecords:
+    """Rows for records created in bulk, each with an ``IMPORT`` log entry holding its initial
+    values, built without a session (an import builds them on its reader thread)."""
+    records = BulkRows(Record.__table__, postgresql=postgresql)  # type: ignore[arg-type]
+    logs = BulkRows(RecordLog.__table__, postgresql=postgresql)  # type: ignore[arg-type]
     # They share one timestamp; sorted IDs keep them in the given order (lists sort by
     # dateCreated, then recordId).
-    record_ids = sorted(new_id(IdKind.RECORD, ctx.now) for _ in new)
-    for item, record_id in zip(new, record_ids, strict=True):
-        records.append(
+    record_ids = new_ids(IdKind.RECORD, now, len(new))
+    log_ids = new_ids(IdKind.LOG, now, len(new))
+    for item, record_id, log_id in zip(new, record_ids, log_ids, strict=True):
+        records.add(
             {
                 "account_id": caller.account_id,
                 "record_id": record_id,
-                "entity_id": entity.entity_id,
+                "entity_id": entity_id,
                 "workspace_id": caller.workspace_id,
                 "name": item.name,
                 "data": item.data,
@@ -207,27 +222,35 @@ def insert_many(
                 "deleted_by": None,
                 "created_by": caller.member_id,
                 "updated_by": caller.member_id,
-                "date_created": ctx.now,
-                "date_updated": ctx.now,
+                "date_created": now,
+                "date_updated": now,
             }
         )
-        changes = _initial_changes(item.name, item.data, item.tags, item.owner_id)
-        logs.append(
+        logs.add(
             {
                 "account_id": caller.account_id,
-                "log_id": new_id(IdKind.LOG, ctx.now),
+                "log_id": log_id,
                 "record_id": record_id,
-                "entity_id": entity.entity_id,
+                "entity_id": entity_id,
                 "action": "IMPORT",
-                "changes": changes,
+                "changes": _initial_changes(item.name, item.data, item.tags, item.owner_id),
                 "actor_id": caller.member_id,
                 "source": source,
-                "date_created": ctx.now,
+                "date_created": now,
             }
         )
-    bulk_insert(ctx.session, Record.__table__, records)  # type: ignore[arg-type]
-    bulk_insert(ctx.session, RecordLog.__table__, logs)  # type: ignore[arg-type]
-    return [row["record_id"] for row in records]
+    return PreparedRecords(record_ids, records, logs)
+
+
+def insert_prepared(
+    ctx: Context, prepared: PreparedRecords, keep: Sequence[int] | None = None
+) -> list[str]:
+    """Write prepared records (those at the ``keep`` positions, if given) and their logs; the
+    caller has checked owners and room. Returns the IDs written."""
+    prepared.records.write(ctx.session, keep)
+    prepared.logs.write(ctx.session, keep)
+    ids = prepared.record_ids
+    return list(ids) if keep is None else [ids[i] for i in keep]
 
 
 def _initial_changes(
