@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 import hypothesis
@@ -339,7 +340,11 @@ def own_server(database_url: str | None) -> Iterator[tuple[str, str, str]]:
     """A migrated database with one tenant, served on loopback: (base URL, key, secret)."""
     with tempfile.TemporaryDirectory(prefix="crmcore-fuzz-") as directory:
         url = database_url or f"sqlite:///{os.path.join(directory, 'fuzz.db')}"
-        settings = Settings(database_url=url, secret_key="crmcore-fuzz-secret-key")
+        settings = Settings(
+            database_url=url,
+            secret_key="crmcore-fuzz-secret-key",
+            files_dir=Path(directory) / "files",
+        )
         upgrade(settings)
         key, secret = create_tenant(settings)
         with running_server(settings, CRMCORE_PURGE_INTERVAL_SECONDS="0") as base_url:

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.accounts.members import active_caller
@@ -191,6 +192,10 @@ class JobRunner:
         while not self._stopping.is_set():
             try:
                 run = self.claim()
+            except DBAPIError as error:
+                # The database is down or restarting: say so once per poll, without a traceback.
+                log.warning("job queue unavailable: %s", type(error.orig).__name__)
+                run = None
             except Exception:
                 log.exception("claiming a job failed")
                 run = None
