@@ -7,6 +7,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx2
 
@@ -22,28 +23,35 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(settings: Settings, **environment: str) -> Iterator[str]:
-    with server_process(settings, **environment) as (_process, base_url):
+    with server_process(settings, environment=environment) as (_process, base_url):
         yield base_url
 
 
 @contextmanager
 def server_process(
-    settings: Settings, **environment: str
+    settings: Settings,
+    output: Path | None = None,
+    access_log: bool = False,
+    environment: dict[str, str] | None = None,
 ) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    """A server process and its base URL; the test may kill the process itself."""
+    """A server process and its base URL; the test may kill the process itself. ``output``: a
+    file that receives everything the server writes (its logs)."""
     port = free_port()
     env = {
         **os.environ,
         "CRMCORE_DATABASE_URL": settings.database_url,
         "CRMCORE_SECRET_KEY": settings.secret_key or "",
         **({"CRMCORE_FILES_DIR": str(settings.files_dir)} if settings.files_dir else {}),
-        **environment,
+        **(environment or {}),
     }
     command = [
         sys.executable, "-m", "uvicorn", "--factory", "crmcore.app:create_app_from_environment",
-        "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "info" if access_log else "warning",
+        "--access-log" if access_log else "--no-access-log",
     ]  # fmt: skip
-    process = subprocess.Popen(command, env=env)
+    sink = output.open("wb") if output is not None else None
+    process = subprocess.Popen(command, env=env, stdout=sink, stderr=sink)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -67,3 +75,5 @@ def server_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if sink is not None:
+            sink.close()

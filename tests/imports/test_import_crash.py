@@ -65,7 +65,7 @@ def test_a_killed_import_resumes_on_another_server_without_duplicates(
     entity_id = str(create(owner, "people")["entityId"])
     content = csv_bytes([["Name"], *([f"row {i}"] for i in range(ROWS))])
     env = {"CRMCORE_JOB_LEASE_SECONDS": LEASE_SECONDS, "CRMCORE_IMPORT_BATCH_ROWS": str(BATCH)}
-    with server_process(settings, **env) as (first, base_url):
+    with server_process(settings, environment=env) as (first, base_url):
         response = httpx2.post(
             base_url + "/crm-core/v1/records/import/excel",
             files={"file": ("people.csv", content, "text/csv")},
@@ -89,7 +89,7 @@ def test_a_killed_import_resumes_on_another_server_without_duplicates(
     assert written == distinct
     assert written % BATCH == 0
     assert 2 * BATCH <= written < ROWS, "the kill came too late to prove anything"
-    with server_process(settings, **env) as (_second, base_url):
+    with server_process(settings, environment=env) as (_second, base_url):
         deadline = time.monotonic() + 120
         while (status := _status(base_url, owner, job_id))["status"] != "completed":
             assert status["status"] in ("processing", "pending"), status

@@ -37,6 +37,8 @@ def make_engine(settings: Settings) -> Engine:
         pool_timeout=10,
         connect_args={"connect_timeout": 5},
         json_deserializer=load_json,
+        # Error messages and logs never show statement parameters (a spent signature, a value).
+        hide_parameters=True,
     )
 
 
@@ -45,6 +47,7 @@ def _sqlite_engine(url: str) -> Engine:
         url,
         connect_args={"check_same_thread": False, "timeout": 30},
         json_deserializer=load_json,
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
