@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from crmcore import __version__
+from crmcore.api.deps import build_context
 from crmcore.api.errors import install_error_handlers
 from crmcore.api.middleware import BodyLimitMiddleware, body_limit_for
 from crmcore.api.openapi import OPENAPI_PATH, install_openapi, operation_id
@@ -36,7 +37,7 @@ from crmcore.kernel.wire import utc_now
 from crmcore.logs import configure_logging
 from crmcore.models.job import JobKind
 from crmcore.properties.indexing import IndexMaintainer
-from crmcore.storage import BlobStore, FileLinks, UrlSigner
+from crmcore.storage import BlobStore, UrlSigner
 from crmcore.trash.service import purge_expired
 
 log = logging.getLogger("crmcore")
@@ -132,21 +133,11 @@ def _sweep_jobs(factory: sessionmaker[Session], blobs: BlobStore) -> None:
 
 
 def job_context_factory(state: Any) -> ContextFactory:
-    """How a background job builds the Context of the member it runs as."""
-    settings: Settings = state.settings
-    links = FileLinks(state.signer, settings.public_url or "http://127.0.0.1:8000")
+    """How a background job builds the Context of the member it runs as (no request: links
+    point at CRMCORE_PUBLIC_URL or the default local address)."""
 
     def make(uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
-        return Context(
-            uow=uow,
-            caller=caller,
-            now=now,
-            cursors=state.cursors,
-            indexes=state.indexes,
-            settings=settings,
-            blobs=state.blobs,
-            links=links,
-        )
+        return build_context(state, uow, caller, now, "http://127.0.0.1:8000")
 
     return make
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -35,7 +35,14 @@ def _context(request: Request, uow: UnitOfWorkDep) -> Context:
 
 def context_of(request: Request, uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
     """The Context of an already authenticated caller."""
-    state = request.app.state
+    return build_context(request.app.state, uow, caller, now, str(request.base_url))
+
+
+def build_context(
+    state: Any, uow: UnitOfWork, caller: Caller, now: datetime, base_url: str
+) -> Context:
+    """THE way a Context is made from the app's state, for requests and background jobs alike;
+    file links point at ``CRMCORE_PUBLIC_URL`` when set, else at ``base_url``."""
     settings = state.settings
     return Context(
         uow=uow,
@@ -45,7 +52,7 @@ def context_of(request: Request, uow: UnitOfWork, caller: Caller, now: datetime)
         indexes=state.indexes,
         settings=settings,
         blobs=state.blobs,
-        links=FileLinks(state.signer, settings.public_url or str(request.base_url)),
+        links=FileLinks(state.signer, settings.public_url or base_url),
     )
 
 
