@@ -2,9 +2,10 @@
 actually use (checked with EXPLAIN), built after commit without blocking writes."""
 
 import time
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
 from crmcore.config import Settings
 from crmcore.db.dialect import property_index_name
@@ -46,24 +47,53 @@ def test_property_indexes_follow_the_property_lifecycle(owner: Tenant, settings:
     _wait_for(settings, name, present=False)
 
 
-def test_sorted_search_uses_the_property_index(owner: Tenant, settings: Settings) -> None:
+def _statements_of(tenant: Tenant, path: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The record queries the server sends for one request (the app runs in this process)."""
+    sent: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM records" in statement and "ORDER BY" in statement:
+            sent.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", capture)
+    try:
+        response = tenant.post(path, json=body)
+    finally:
+        event.remove(Engine, "before_cursor_execute", capture)
+    assert response.status_code == 200, response.text
+    return sent
+
+
+@pytest.mark.parametrize("field_type", ["NUMBER", "DATE", "TEXT"])
+def test_sorted_search_uses_the_property_index(
+    owner: Tenant, settings: Settings, field_type: str
+) -> None:
+    """The exact SQL of a range condition + sort on a property walks that property's index."""
     entity_id = create(owner, "deals")["entityId"]
-    amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
-    _wait_for(settings, property_index_name(owner.account_id, amount), present=True)
+    prop = add(owner, entity_id, "Value", field_type)["propertyId"]
+    _wait_for(settings, property_index_name(owner.account_id, prop), present=True)
+    body: dict[str, Any] = {"entityId": entity_id, "sortFields": [f"-data.{prop}"]}
+    low = {"NUMBER": 10, "DATE": "2026-01-01"}.get(field_type)
+    if low is not None:
+        body["conditionGroup"] = {
+            "operator": "AND",
+            "conditions": [{"field": f"data.{prop}", "operator": "gt", "value": low}],
+        }
+    sent = _statements_of(owner, "/records/search/advanced", body)
+    assert sent, "no sorted record query was sent"
     engine = make_engine(settings)
     try:
-        with engine.connect() as connection:
-            connection.execute(text("SET enable_seqscan = off"))
-            plan = "\n".join(
-                connection.scalars(
-                    text(
-                        "EXPLAIN SELECT record_id FROM records WHERE account_id = :a "
-                        "AND workspace_id = '' AND entity_id = :e AND is_deleted = false "
-                        "AND (data -> :p) > to_jsonb(10) ORDER BY (data -> :p), record_id LIMIT 50"
-                    ),
-                    {"a": owner.account_id, "e": entity_id, "p": amount},
-                )
-            )
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute("SET enable_seqscan = off")
+            for statement, parameters in sent:
+                cursor.execute("EXPLAIN " + statement, parameters)
+                plan = "\n".join(str(row[0]) for row in cursor.fetchall())
+                assert property_index_name(owner.account_id, prop) in plan, plan
+                # The index gives the order: no sort of the matches (the whole entity at scale).
+                assert "Sort" not in plan, plan
+        finally:
+            connection.close()
     finally:
         engine.dispose()
-    assert property_index_name(owner.account_id, amount) in plan

@@ -187,7 +187,9 @@ class JsonAccess:
         ISO dates and strings by code point)."""
         if self.postgresql:
             if numeric:
-                return self._jsonb(column)[key]  # type: ignore[no-any-return]  # jsonb order
+                # ``->``, not SQLAlchemy's ``data[key]``: PostgreSQL 14+ subscripting is another
+                # expression to the planner, which then never matches the property's index.
+                return self._jsonb(column).op("->", return_type=JSONB)(key)  # type: ignore[no-any-return]
             return self._jsonb(column)[key].astext.collate("C")  # type: ignore[no-any-return]
         return func.json_extract(column, f"$.{key}")
 
