@@ -1,5 +1,6 @@
 """PostgreSQL: every sortable property gets a partial expression index that the record queries
-actually use (checked with EXPLAIN), built after commit without blocking writes."""
+actually use (checked with EXPLAIN of the SQL the server sends), built after commit without
+blocking writes; the full-text search's exact tier walks the name index."""
 
 import time
 from typing import Any
@@ -47,7 +48,7 @@ def test_property_indexes_follow_the_property_lifecycle(owner: Tenant, settings:
     _wait_for(settings, name, present=False)
 
 
-def _statements_of(tenant: Tenant, path: str, body: dict[str, Any]) -> list[tuple[str, Any]]:
+def _statements_of(tenant: Tenant, method: str, path: str, **request: Any) -> list[tuple[str, Any]]:
     """The record queries the server sends for one request (the app runs in this process)."""
     sent: list[tuple[str, Any]] = []
 
@@ -57,7 +58,7 @@ def _statements_of(tenant: Tenant, path: str, body: dict[str, Any]) -> list[tupl
 
     event.listen(Engine, "before_cursor_execute", capture)
     try:
-        response = tenant.post(path, json=body)
+        response = tenant.request(method, path, **request)
     finally:
         event.remove(Engine, "before_cursor_execute", capture)
     assert response.status_code == 200, response.text
@@ -79,8 +80,32 @@ def test_sorted_search_uses_the_property_index(
             "operator": "AND",
             "conditions": [{"field": f"data.{prop}", "operator": "gt", "value": low}],
         }
-    sent = _statements_of(owner, "/records/search/advanced", body)
+    sent = _statements_of(owner, "POST", "/records/search/advanced", json=body)
     assert sent, "no sorted record query was sent"
+    for plan in _plans(settings, sent):
+        assert property_index_name(owner.account_id, prop) in plan, plan
+        # The index gives the order: no sort of the matches (the whole entity at scale).
+        assert "Sort" not in plan, plan
+
+
+def test_exact_name_tier_of_the_fulltext_search_walks_the_name_index(
+    owner: Tenant, settings: Settings
+) -> None:
+    """Not the trigram index: it would fetch every record whose name shares q's trigrams."""
+    entity_id = create(owner, "deals")["entityId"]
+    path = f"/records/search/fulltext/{entity_id}"
+    sent = _statements_of(owner, "GET", path, params={"q": "Alpha"})
+    exact = [(sql, params) for sql, params in sent if "lower(records.name) = " in sql]
+    assert len(exact) == 1, sent
+    [plan] = _plans(settings, exact)
+    assert "ix_records_entity_name" in plan, plan
+    assert "Sort" not in plan, plan
+
+
+def _plans(settings: Settings, sent: list[tuple[str, Any]]) -> list[str]:
+    """EXPLAIN of each statement with its parameters, sequential scans priced out (the tables
+    of a test are tiny)."""
+    plans = []
     engine = make_engine(settings)
     try:
         connection = engine.raw_connection()
@@ -89,11 +114,9 @@ def test_sorted_search_uses_the_property_index(
             cursor.execute("SET enable_seqscan = off")
             for statement, parameters in sent:
                 cursor.execute("EXPLAIN " + statement, parameters)
-                plan = "\n".join(str(row[0]) for row in cursor.fetchall())
-                assert property_index_name(owner.account_id, prop) in plan, plan
-                # The index gives the order: no sort of the matches (the whole entity at scale).
-                assert "Sort" not in plan, plan
+                plans.append("\n".join(str(row[0]) for row in cursor.fetchall()))
         finally:
             connection.close()
     finally:
         engine.dispose()
+    return plans

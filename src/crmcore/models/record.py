@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text
+from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crmcore.models.base import Audited, Base
@@ -24,6 +24,17 @@ class Record(Audited, Base):
             "account_id",
             "entity_id",
             "is_deleted",
+            "date_created",
+            "record_id",
+        ),
+        # The full-text search's exact tier (lower(name) = q, newest first) walks this; the
+        # trigram index would fetch every name that merely contains q's trigrams.
+        Index(
+            "ix_records_entity_name",
+            "account_id",
+            "entity_id",
+            "is_deleted",
+            text("lower(name)"),
             "date_created",
             "record_id",
         ),

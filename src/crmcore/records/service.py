@@ -467,6 +467,9 @@ def fulltext(ctx: Context, entity_id: str, text: str, limit: int) -> list[Found]
     needle = text.strip().lower()
     if not needle:
         raise ValidationError("q: must not be empty")
+    # A rare pattern wants the trigram index, a common one the newest-first walk: only the
+    # actual pattern tells them apart.
+    plan_with_actual_values(ctx.session)
     conditions: list[ColumnElement[bool]] = [
         Record.is_deleted == False,  # noqa: E712 - "= false", as the indexes are declared
         Record.entity_id == entity.entity_id,
