@@ -19,8 +19,11 @@ class RecordRepository(AccountRepository[Record]):
         statement = self.select().where(Record.record_id == record_id)
         return self.session.scalars(statement).one_or_none()
 
-    def get_with_entity(self, record_id: str) -> tuple[Record, Entity] | None:
-        """The record and its entity in one round trip."""
+    def get_with_entity(
+        self, record_id: str, *, lock: bool = False
+    ) -> tuple[Record, Entity] | None:
+        """The record and its entity in one round trip; ``lock``: the record's row stays locked
+        until commit (concurrent writers of one record queue up and read the winner's row)."""
         statement = (
             select(Record, Entity)
             .join(
@@ -29,11 +32,15 @@ class RecordRepository(AccountRepository[Record]):
             )
             .where(self.scope(), Record.record_id == record_id)
         )
+        if lock:
+            statement = statement.with_for_update(of=Record)
         row = self.session.execute(statement).one_or_none()
         return None if row is None else (row[0], row[1])
 
-    def by_ids(self, record_ids: Sequence[str]) -> Sequence[Record]:
+    def by_ids(self, record_ids: Sequence[str], *, lock: bool = False) -> Sequence[Record]:
         statement = self.select().where(Record.record_id.in_(record_ids))
+        if lock:  # in one order, so that overlapping batches cannot deadlock
+            statement = statement.order_by(Record.record_id).with_for_update()
         return self.session.scalars(statement).all()
 
     def page(

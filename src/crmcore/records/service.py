@@ -100,8 +100,10 @@ def _may_see(ctx: Context, entity: Entity, record: Record) -> bool:
     return record.owner_id in (None, ctx.caller.member_id)
 
 
-def _find(ctx: Context, record_id: str, *, include_deleted: bool = False) -> tuple[Record, Entity]:
-    found = _repository(ctx).get_with_entity(record_id)
+def _find(
+    ctx: Context, record_id: str, *, include_deleted: bool = False, lock: bool = False
+) -> tuple[Record, Entity]:
+    found = _repository(ctx).get_with_entity(record_id, lock=lock)
     if found is None:
         raise not_found("Record", record_id)
     record, entity = found
@@ -277,7 +279,7 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
         raise ValidationError(f"{extra_fields[0]}: the field cannot be changed")
     if not body.model_fields_set & set(RecordUpdate.model_fields):
         raise ValidationError("The body must contain at least one of name, data, tags, ownerId")
-    record, entity = _find(ctx, record_id)
+    record, entity = _find(ctx, record_id, lock=True)
     schema = _schema(ctx, entity)
     changes: list[dict[str, Any]] = []
     if "data" in body.model_fields_set:
@@ -313,13 +315,13 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
 
 
 def trash(ctx: Context, record_id: str) -> Record:
-    record, _entity = _find(ctx, record_id)
+    record, _entity = _find(ctx, record_id, lock=True)
     _move_to_trash(ctx, [record])
     return record
 
 
 def restore(ctx: Context, record_id: str) -> Found:
-    record, entity = _find(ctx, record_id, include_deleted=True)
+    record, entity = _find(ctx, record_id, include_deleted=True, lock=True)
     if not record.is_deleted:
         raise ValidationError(f"Record '{record_id}' is not in the trash")
     _bring_back(ctx, [record])
@@ -328,7 +330,7 @@ def restore(ctx: Context, record_id: str) -> Found:
 
 def bulk_delete(ctx: Context, record_ids: Sequence[str], *, permanent: bool) -> tuple[int, int]:
     ids = list(dict.fromkeys(record_ids))
-    chosen = [r for r in _visible_of(ctx, ids) if permanent or not r.is_deleted]
+    chosen = [r for r in _visible_of(ctx, ids, lock=True) if permanent or not r.is_deleted]
     if permanent:
         # Their files' rows go by cascade; the blobs once the delete has committed.
         keys = record_blob_keys(
@@ -344,16 +346,16 @@ def bulk_delete(ctx: Context, record_ids: Sequence[str], *, permanent: bool) -> 
 
 def bulk_restore(ctx: Context, record_ids: Sequence[str]) -> tuple[int, int]:
     ids = list(dict.fromkeys(record_ids))
-    chosen = [r for r in _visible_of(ctx, ids) if r.is_deleted]
+    chosen = [r for r in _visible_of(ctx, ids, lock=True) if r.is_deleted]
     _bring_back(ctx, chosen)
     return len(chosen), len(ids) - len(chosen)
 
 
-def _visible_of(ctx: Context, record_ids: Sequence[str]) -> list[Record]:
+def _visible_of(ctx: Context, record_ids: Sequence[str], *, lock: bool = False) -> list[Record]:
     """The records among ``record_ids`` the caller may act on; the others are skipped."""
     entities: dict[str, Entity | None] = {}
     chosen = []
-    for record in _repository(ctx).by_ids(record_ids):
+    for record in _repository(ctx).by_ids(record_ids, lock=lock):
         if record.entity_id not in entities:
             try:
                 entities[record.entity_id] = entity_service.get_accessible(ctx, record.entity_id)
