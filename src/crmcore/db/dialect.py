@@ -193,6 +193,14 @@ class JsonAccess:
             return self._jsonb(column)[key].astext.collate("C")  # type: ignore[no-any-return]
         return func.json_extract(column, f"$.{key}")
 
+    def comparable(self, value: Any) -> Any:
+        """A number or boolean to compare with ``sortable(..., numeric=True)``: on PostgreSQL a
+        jsonb parameter, sent once (``to_jsonb(:value)`` is STABLE, so the database would call
+        it again for every row it filters: a quarter of a count's time over 1M records)."""
+        if self.postgresql:
+            return literal(value, JSONB)
+        return value
+
     def code_point_order(self, expression: Any) -> Any:
         """Text ordered by code point on every database (SQLite's default; PostgreSQL's "C")."""
         return expression.collate("C") if self.postgresql else expression
@@ -284,6 +292,17 @@ def skip_commit_flush(session: Session) -> None:
     """
     if is_postgresql(session):
         session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+def exact_bitmaps(session: Session) -> None:
+    """PostgreSQL: enough memory in this transaction for exact bitmaps over a large entity.
+
+    A count ANDs the bitmaps of two or more indexes (about 7 MB each per million records);
+    at the default 4 MB ``work_mem`` they turn lossy and every row of every page is rechecked,
+    which made a count over 1,000,000 records three times slower than with exact ones.
+    """
+    if is_postgresql(session):
+        session.execute(text("SET LOCAL work_mem TO '32MB'"))
 
 
 def plan_with_actual_values(session: Session) -> None:

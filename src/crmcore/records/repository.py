@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select
 
-from crmcore.db.dialect import record_has_value
+from crmcore.db.dialect import exact_bitmaps, record_has_value
 from crmcore.kernel.repository import AccountRepository
 from crmcore.models import Entity, Record, RecordLog
 
@@ -78,6 +78,7 @@ class RecordRepository(AccountRepository[Record]):
         yield from self.session.scalars(statement)
 
     def count(self, conditions: Sequence[ColumnElement[bool]]) -> int:
+        exact_bitmaps(self.session)
         statement = select(func.count()).select_from(Record).where(self.scope(), *conditions)
         return int(self.session.scalar(statement) or 0)
 

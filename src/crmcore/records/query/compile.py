@@ -137,8 +137,8 @@ class Compiler:
                 raise ValidationError(f"{where}: {error.reason}") from error
             if normalised is None:
                 raise ValidationError(f"{where}: value is required")
-            if self.json.postgresql and field.kind in (ValueKind.NUMBER, ValueKind.BOOLEAN):
-                return func.to_jsonb(normalised)
+            if field.kind in (ValueKind.NUMBER, ValueKind.BOOLEAN):
+                return self.json.comparable(normalised)
             return normalised
         if field.kind is ValueKind.DATETIME:
             if not isinstance(value, str):

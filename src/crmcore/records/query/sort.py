@@ -123,8 +123,8 @@ def position(keys: list[SortKey], sort_values: tuple[Any, ...], record_id: str) 
 
 def _operand(key: SortKey, value: Any, compiler: Compiler) -> Any:
     # PostgreSQL orders numbers and booleans as jsonb; the cursor holds plain JSON values.
-    if compiler.json.postgresql and key.nullable and isinstance(value, int | float | bool):
-        return func.to_jsonb(value)
+    if key.nullable and isinstance(value, int | float | bool):
+        return compiler.json.comparable(value)
     return value
 
 
