@@ -3,7 +3,7 @@ their indexes are made the normal way), then records through PostgreSQL COPY, th
 path: every value is generated in the stored form the field types produce."""
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +62,21 @@ def _options(values: list[str]) -> list[dict[str, Any]]:
     return [{"label": v.title(), "value": v, "priority": i} for i, v in enumerate(values)]
 
 
+def create_deals(
+    call: Callable[[str, str, Any], Any], name: str, slug: str
+) -> tuple[str, dict[str, str]]:
+    """An entity with the 12 properties (one of each type); its ID and fieldType -> propertyId."""
+    entity = call("POST", "/entities", {"name": name, "slug": slug})
+    items = []
+    for spec in PROPERTIES:
+        item = {**spec, "entityId": entity["entityId"]}
+        if "options" in spec:
+            item["options"] = _options(spec["options"])
+        items.append(item)
+    created = call("POST", "/properties/bulk", {"properties": items})
+    return entity["entityId"], {p["fieldType"]: p["propertyId"] for p in created}
+
+
 def create_schema(
     base_url: str, account_id: str, key: str, secret: str, members: list[str]
 ) -> Tenant:
@@ -73,21 +88,13 @@ def create_schema(
             response.raise_for_status()
             return response.json()
 
-        entity = call("POST", "/entities", {"name": "Deals", "slug": "deals"})
-        items = []
-        for spec in PROPERTIES:
-            item = {**spec, "entityId": entity["entityId"]}
-            if "options" in spec:
-                item["options"] = _options(spec["options"])
-            items.append(item)
-        created = call("POST", "/properties/bulk", {"properties": items})
+        entity_id, ids = create_deals(call, "Deals", "deals")
         companies = call("POST", "/entities", {"name": "Companies", "slug": "companies"})
-        link = {"sourceEntityId": entity["entityId"], "targetEntityId": companies["entityId"]}
+        link = {"sourceEntityId": entity_id, "targetEntityId": companies["entityId"]}
         seeded = call("POST", "/relationships/types", {"name": "Account", **link})
         spare = call("POST", "/relationships/types", {"name": "Referred by", **link})
-    ids = {p["fieldType"]: p["propertyId"] for p in created}
     return Tenant(
-        base_url, account_id, key, secret, members, entity["entityId"], ids,
+        base_url, account_id, key, secret, members, entity_id, ids,
         companies["entityId"], seeded["relationshipTypeId"], spare["relationshipTypeId"],
     )  # fmt: skip
 
