@@ -9,6 +9,8 @@ from crmcore.models.account import AccountStatus, MemberStatus, PlanTier, Role
 
 
 def is_active_member(session: Session, caller: Caller, member_id: str) -> bool:
+    if member_id == caller.member_id:
+        return True  # authenticated as an active member of this workspace just now
     statement = select(Member.member_id).where(
         Member.account_id == caller.account_id,
         Member.workspace_id == caller.workspace_id,
@@ -36,6 +38,7 @@ def active_caller(session: Session, account_id: str, member_id: str) -> Caller |
         member_id=member_id,
         role=Role(row.Member.role),
         tier=PlanTier(row.Account.tier),
+        limit_overrides=dict(row.Account.limit_overrides or {}),
     )
 
 

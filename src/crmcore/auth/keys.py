@@ -53,4 +53,5 @@ class Authenticator:
             member_id=row.Member.member_id,
             role=Role(row.Member.role),
             tier=PlanTier(row.Account.tier),
+            limit_overrides=dict(row.Account.limit_overrides or {}),
         )

@@ -1,6 +1,7 @@
 """What every service call receives: the unit of work, who is calling, and when."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,6 +22,9 @@ class Caller:
     member_id: str
     role: Role
     tier: PlanTier
+    #: The account's per-limit overrides of its tier (read with the key, so quota checks need
+    #: no second read of the account).
+    limit_overrides: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_owner(self) -> bool:

@@ -4,6 +4,7 @@
 are SOLAPI's published figures; the rest are ours (see docs/decisions.md).
 """
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from crmcore.models.account import PlanTier
@@ -67,7 +68,7 @@ LABELS: dict[Dimension, str] = {
 
 
 def effective_limits(
-    tier: PlanTier, overrides: dict[str, LimitValue] | None = None
+    tier: PlanTier, overrides: Mapping[str, LimitValue] | None = None
 ) -> dict[Dimension, LimitValue]:
     limits = dict(LIMITS[tier])
     known = {dimension.value: dimension for dimension in Dimension}

@@ -18,8 +18,7 @@ def _account(ctx: Context) -> Account:
 
 
 def limits(ctx: Context) -> dict[Dimension, LimitValue]:
-    account = _account(ctx)
-    return effective_limits(ctx.caller.tier, account.limit_overrides)
+    return effective_limits(ctx.caller.tier, ctx.caller.limit_overrides)
 
 
 def ensure_room(ctx: Context, dimension: Dimension, used: int, requested: int = 1) -> None:

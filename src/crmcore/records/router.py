@@ -191,7 +191,8 @@ def bulk_restore(ctx: ContextDep, body: BulkIds) -> JsonResponse:
 @router.post("", name="create", responses=_ONE | error_responses(*_LOOKUP, errors.QuotaExceeded))
 def create(ctx: ContextDep, body: RecordCreate) -> JsonResponse:
     """Create a record; data keys are property IDs of its entity."""
-    return JsonResponse(_render(ctx, record_service.create(ctx, body)))
+    # A record just created has no files yet: no need to look them up.
+    return JsonResponse(_render(ctx, record_service.create(ctx, body), files_by_record={}))
 
 
 @router.get("/{recordId}", name="get", responses=_ONE | error_responses(*_LOOKUP))
