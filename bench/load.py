@@ -8,12 +8,68 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx2
+import aiohttp
+import orjson
 from tests.signing import sign
 
 from bench.seed import Tenant
 
-Request = Callable[[httpx2.AsyncClient, int], Awaitable[httpx2.Response]]
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status_code: int
+    content: bytes
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(errors="replace")
+
+    def json(self) -> Any:
+        return orjson.loads(self.content)
+
+
+class Client:
+    """The load loops' HTTP client: keep-alive connections through aiohttp, with the call shape
+    of httpx. httpx's async client spent about 0.8 ms more per request on this machine (measured
+    against the same server, GET one record at concurrency 1), time that would be reported as
+    the server's latency; both sides of a comparison are driven by this client."""
+
+    def __init__(self, session: aiohttp.ClientSession, base_url: str = "") -> None:
+        self._session = session
+        self._base_url = base_url
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> Response:
+        target = url if url.startswith("http") else self._base_url + url
+        sent = dict(headers or {})
+        body = None
+        if json is not None:
+            body = orjson.dumps(json)
+            sent["Content-Type"] = "application/json"
+        query = None if params is None else {k: str(v) for k, v in params.items()}
+        async with self._session.request(
+            method, target, params=query, data=body, headers=sent
+        ) as response:
+            return Response(response.status, await response.read())
+
+    async def get(self, url: str, **options: Any) -> Response:
+        return await self.request("GET", url, **options)
+
+    async def post(self, url: str, **options: Any) -> Response:
+        return await self.request("POST", url, **options)
+
+    async def patch(self, url: str, **options: Any) -> Response:
+        return await self.request("PATCH", url, **options)
+
+
+Request = Callable[[Client, int], Awaitable[Response]]
 
 
 @dataclass
@@ -53,10 +109,10 @@ async def run_workload(
     tenant: Tenant, name: str, request: Request, *, count: int, concurrency: int, seconds: float
 ) -> Result:
     result = Result(name, concurrency)
-    limits = httpx2.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx2.AsyncClient(
-        base_url=tenant.base_url + "/crm-core/v1", limits=limits, timeout=60
-    ) as client:
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
+        client = Client(session, tenant.base_url + "/crm-core/v1")
         next_index = 0
         deadline = time.monotonic() + seconds
         started = time.monotonic()

@@ -311,10 +311,10 @@ async def measure(
     h = peer.headers
     target = Tenant(peer.base_url, "", "", "", [], "", {})  # load.run_workload needs one
 
-    async def get(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def get(client: load.Client, i: int) -> load.Response:
         return await client.get(peer.url(f"/{ids[i % len(ids)]}"), headers=h)
 
-    async def create(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def create(client: load.Client, i: int) -> load.Response:
         body = {
             "Title": f"Bench {i}", "Company": "Created Co", "Deal size": i,
             "Email": f"new{i}@example.com", "Active": True, "Close date": "2026-04-23",
@@ -324,14 +324,14 @@ async def measure(
         }  # fmt: skip
         return await client.post(peer.url(), json=body, headers=h)
 
-    async def update(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def update(client: load.Client, i: int) -> load.Response:
         body = {"Id": ids[(i * 7) % len(ids)], "Deal size": rng.randint(0, 1_000_000)}
         return await client.patch(peer.url(), json=body, headers=h)
 
     def list_page(offset: int) -> load.Request:
         params = {"limit": "50", "offset": str(offset), "sort": "-Id"}
 
-        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        async def request(client: load.Client, i: int) -> load.Response:
             return await client.get(peer.url(), params=params, headers=h)
 
         return request
@@ -339,16 +339,16 @@ async def measure(
     def search_page(offset: int) -> load.Request:
         params = {"where": WHERE_MATCH, "sort": "-Close date", "limit": "50", "offset": str(offset)}
 
-        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        async def request(client: load.Client, i: int) -> load.Response:
             return await client.get(peer.url(), params=params, headers=h)
 
         return request
 
-    async def fulltext(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def fulltext(client: load.Client, i: int) -> load.Response:
         params = {"where": f"(Title,like,%{WORDS[i % len(WORDS)]}%)", "limit": "20", "sort": "-Id"}
         return await client.get(peer.url(), params=params, headers=h)
 
-    async def count_matches(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def count_matches(client: load.Client, i: int) -> load.Response:
         return await client.get(peer.url("/count"), params={"where": WHERE_MATCH}, headers=h)
 
     async def last_offset(page: int, where: dict[str, str]) -> int:

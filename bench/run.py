@@ -211,12 +211,12 @@ async def measure(
     rng = random.Random(7)
     results: list[load.Result] = []
 
-    async def get(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def get(client: load.Client, i: int) -> load.Response:
         return await client.get(
             f"/records/{sample_ids[i % len(sample_ids)]}", headers=load.signed(tenant)
         )
 
-    async def create(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def create(client: load.Client, i: int) -> load.Response:
         body = {
             "entityId": entity,
             "name": f"Bench {i}",
@@ -231,7 +231,7 @@ async def measure(
         }  # fmt: skip
         return await client.post("/records", json=body, headers=load.signed(tenant))
 
-    async def update(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def update(client: load.Client, i: int) -> load.Response:
         record_id = sample_ids[(i * 7) % len(sample_ids)]
         body = {"data": {p["NUMBER"]: rng.randint(0, 1_000_000)}}
         return await client.patch(f"/records/{record_id}", json=body, headers=load.signed(tenant))
@@ -297,7 +297,7 @@ async def measure(
     links_500, links_page_no = await links_cursor_at(500)
 
     def links_page(key: str | None) -> load.Request:
-        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        async def request(client: load.Client, i: int) -> load.Response:
             params = {**links_params, **({"startKey": key} if key else {})}
             return await client.get(
                 "/relationships/list", params=params, headers=load.signed(tenant)
@@ -305,13 +305,13 @@ async def measure(
 
         return request
 
-    async def related(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def related(client: load.Client, i: int) -> load.Response:
         company = companies[(i * 31) % len(companies)]
         return await client.get(
             f"/relationships/record/{company}", params={"limit": "50"}, headers=load.signed(tenant)
         )
 
-    async def link(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def link(client: load.Client, i: int) -> load.Response:
         body = {
             "relationshipTypeId": tenant.spare_type_id,
             "sourceEntityId": tenant.entity_id,
@@ -322,14 +322,14 @@ async def measure(
         return await client.post("/relationships", json=body, headers=load.signed(tenant))
 
     def list_page(key: str | None) -> load.Request:
-        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        async def request(client: load.Client, i: int) -> load.Response:
             params = {**list_params, **({"startKey": key} if key else {})}
             return await client.get("/records", params=params, headers=load.signed(tenant))
 
         return request
 
     def search_page(key: str | None) -> load.Request:
-        async def request(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+        async def request(client: load.Client, i: int) -> load.Response:
             body = {**search_body, **({"startKey": key} if key else {})}
             return await client.post(
                 "/records/search/advanced", json=body, headers=load.signed(tenant)
@@ -339,7 +339,7 @@ async def measure(
 
     words = ["alpha", "tango", "zulu 12", "echo", "kilo"]
 
-    async def fulltext(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def fulltext(client: load.Client, i: int) -> load.Response:
         params = {"q": words[i % len(words)], "limit": "20"}
         return await client.get(
             f"/records/search/fulltext/{entity}", params=params, headers=load.signed(tenant)
@@ -349,11 +349,11 @@ async def measure(
         {p["NUMBER"]: {"op": "gte", "value": 500_000}, p["DROPDOWN"]: "CLOSED_WON"}
     ).decode()
 
-    async def count_matches(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def count_matches(client: load.Client, i: int) -> load.Response:
         params = {"entityId": entity, "filters": count_filters}
         return await client.get("/records/count", params=params, headers=load.signed(tenant))
 
-    async def bulk(client: httpx2.AsyncClient, i: int) -> httpx2.Response:
+    async def bulk(client: load.Client, i: int) -> load.Response:
         # Each pair of calls trashes then restores the same 1000 records.
         ids = sample_ids[((i // 2) * 1000) % len(sample_ids) :][:1000]
         path = "/records/bulk/delete" if i % 2 == 0 else "/records/bulk/restore"
