@@ -37,6 +37,7 @@ def run_export(run: JobRun) -> None:
             _discard(exporter, scratch)
             return
         run.heartbeat()  # a large XLSX takes a moment to assemble
+        exporter.close()
         with run.transaction() as ctx:
             stored = exporter.finish(ctx, requested_at=run.job.date_created, ttl=ASYNC_LINK_TTL)
             written = exporter.written

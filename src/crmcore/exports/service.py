@@ -185,10 +185,16 @@ class Exporter:
         self._cursor = page.next_key
         return page.next_key is not None
 
+    def close(self) -> None:
+        """Complete the file (a large XLSX takes seconds: the job does it outside any
+        transaction, which on SQLite would hold the database's write lock meanwhile)."""
+        if self._open:
+            self._open = False
+            self._writer.close()
+
     def finish(self, ctx: Context, *, requested_at: datetime, ttl: timedelta) -> StoredFile:
         """Close the file and move it into the blob store as a temporary StoredFile."""
-        self._open = False
-        self._writer.close()
+        self.close()
         return _store(ctx, self.path, self.layout.slug, self.request.format, requested_at, ttl)
 
     def abort(self) -> None:
