@@ -17,6 +17,8 @@ class ActivityRepository(AccountRepository[Activity]):
         conditions: Sequence[ColumnElement[bool]],
         order: Sequence[Any],
         limit: int,
+        *,
+        lock: bool = False,
     ) -> list[Activity]:
         """Activities meeting ``conditions`` (which may test ``Record``: the activity's record is
         outer-joined by key, NULL for calendar entries), in one query."""
@@ -33,6 +35,8 @@ class ActivityRepository(AccountRepository[Activity]):
             .order_by(*order)
             .limit(limit)
         )
+        if lock:  # the activity only (its record is outer-joined)
+            statement = statement.with_for_update(of=Activity, key_share=True)
         return list(self.session.scalars(statement))
 
     def delete(self, activity: Activity) -> None:

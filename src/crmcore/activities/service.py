@@ -60,10 +60,11 @@ def _visible(ctx: Context) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def get(ctx: Context, activity_id: str) -> Activity:
-    """A visible activity: unknown, foreign and hidden ones are all 404."""
+def get(ctx: Context, activity_id: str, *, lock: bool = False) -> Activity:
+    """A visible activity: unknown, foreign and hidden ones are all 404. ``lock``: its row
+    stays locked until commit (a change or a delete)."""
     conditions = [*_visible(ctx), Activity.activity_id == activity_id]
-    rows = _repository(ctx).page(conditions, [], limit=1)
+    rows = _repository(ctx).page(conditions, [], limit=1, lock=lock)
     if not rows:
         raise not_found("Activity", activity_id)
     return rows[0]
@@ -71,7 +72,7 @@ def get(ctx: Context, activity_id: str) -> Activity:
 
 def _get_own(ctx: Context, activity_id: str) -> Activity:
     """A visible activity the caller may change: an OWNER any, a MEMBER only its own (403)."""
-    activity = get(ctx, activity_id)
+    activity = get(ctx, activity_id, lock=True)
     if not ctx.caller.is_owner and activity.owner_id != ctx.caller.member_id:
         raise Forbidden(f"Only the owner of activity '{activity_id}' or a CRM OWNER may change it")
     return activity
@@ -85,7 +86,7 @@ def _record(ctx: Context, record_id: str) -> Record | None:
     the trash, invisible, of an unusable entity or of another tenant alike."""
     if record_id == CALENDAR:
         return None
-    record = record_service.live_visible(ctx, [record_id]).get(record_id)
+    record = record_service.live_visible(ctx, [record_id], share=True).get(record_id)
     if record is None:
         raise not_found("Record", record_id)
     return record

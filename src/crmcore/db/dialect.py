@@ -122,11 +122,14 @@ def lock_account(session: Session, account_id: str) -> None:
     """Serialise quota-bound writes of one account until the transaction ends.
 
     PostgreSQL takes a row lock; SQLite transactions already hold the database write lock
-    (they begin IMMEDIATE), so a plain read is enough there.
+    (they begin IMMEDIATE), so a plain read is enough there. ``FOR NO KEY UPDATE``, not ``FOR
+    UPDATE``: the foreign-key checks of rows that reference the account (an entity updated twice
+    in one transaction) take ``KEY SHARE`` on it, which ``FOR UPDATE`` would block (deadlocks
+    between a property create and a property delete of one entity).
     """
     statement = select(Account.account_id).where(Account.account_id == account_id)
     if is_postgresql(session):
-        statement = statement.with_for_update()
+        statement = statement.with_for_update(key_share=True)
     session.execute(statement)
 
 

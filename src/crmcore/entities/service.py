@@ -50,16 +50,23 @@ def _repository(ctx: Context) -> EntityRepository:
     return EntityRepository(ctx.session, ctx.caller)
 
 
-def _find(repository: EntityRepository, entity_id: str) -> Entity:
-    entity = repository.get(entity_id)
+def _find(repository: EntityRepository, entity_id: str, *, lock: bool = False) -> Entity:
+    entity = repository.get(entity_id, lock=lock)
     if entity is None:
         raise not_found("Entity", entity_id)
     return entity
 
 
-def get_accessible(ctx: Context, entity_id: str) -> Entity:
-    """An active entity the caller may use: 404 unknown, 410 trashed, 403 no access."""
-    return ensure_usable(ctx, _find(_repository(ctx), entity_id))
+def get_accessible(ctx: Context, entity_id: str, *, lock: bool = False) -> Entity:
+    """An active entity the caller may use: 404 unknown, 410 trashed, 403 no access.
+    ``lock``: for a change derived from the entity's row (see ``EntityRepository.get``)."""
+    return ensure_usable(ctx, _find(_repository(ctx), entity_id, lock=lock))
+
+
+def lock(ctx: Context, entity: Entity) -> None:
+    """Lock an entity loaded earlier and read it afresh, before changing its propertyIds or
+    schemaVersion (other domains: properties)."""
+    ctx.session.refresh(entity, with_for_update={"key_share": True})
 
 
 def ensure_usable(ctx: Context, entity: Entity) -> Entity:
@@ -125,7 +132,7 @@ def create(ctx: Context, data: EntityCreate) -> Entity:
 
 def update(ctx: Context, entity_id: str, data: EntityUpdate) -> Entity:
     repository = _repository(ctx)
-    entity = get_accessible(ctx, entity_id)
+    entity = get_accessible(ctx, entity_id, lock=True)
     changes = data.model_fields_set
     if "record_access" in changes and data.record_access != entity.record_access:
         ctx.require_owner("change recordAccess")
@@ -177,7 +184,7 @@ def _reordered_property_ids(current: Sequence[str], requested: Sequence[str]) ->
 
 
 def trash(ctx: Context, entity_id: str) -> Entity:
-    entity = _find(_repository(ctx), entity_id)
+    entity = _find(_repository(ctx), entity_id, lock=True)
     if entity.is_deleted:
         raise EntityGone(f"Entity '{entity_id}' is already in the trash")
     ctx.require_owner("delete entities")
@@ -196,7 +203,7 @@ def list_trash(ctx: Context) -> Sequence[Entity]:
 
 
 def restore(ctx: Context, entity_id: str) -> Entity:
-    entity = _find(_repository(ctx), entity_id)
+    entity = _find(_repository(ctx), entity_id, lock=True)
     ctx.require_owner("restore entities")
     if not entity.is_deleted:
         raise ValidationError(f"Entity '{entity_id}' is not in the trash")
@@ -211,7 +218,7 @@ def restore(ctx: Context, entity_id: str) -> Entity:
 
 def delete_permanently(ctx: Context, entity_id: str) -> str:
     repository = _repository(ctx)
-    entity = _find(repository, entity_id)
+    entity = _find(repository, entity_id, lock=True)
     ctx.require_owner("delete entities")
     # The records' file rows go by cascade; their blobs once the delete has committed.
     keys = record_blob_keys(ctx.session, ctx.caller.account_id, entity_id=entity.entity_id)
@@ -224,6 +231,8 @@ def delete_permanently(ctx: Context, entity_id: str) -> str:
 def reorder(ctx: Context, entity_ids: Sequence[str]) -> Sequence[Entity]:
     if len(set(entity_ids)) != len(entity_ids):
         raise ValidationError("entityIds: IDs must be distinct")
+    # Every priority is rewritten from what is read here: one reorder of the account at a time.
+    lock_account(ctx.session, ctx.caller.account_id)
     repository = _repository(ctx)
     found = {entity.entity_id: entity for entity in repository.active_by_ids(entity_ids)}
     missing = [entity_id for entity_id in entity_ids if entity_id not in found]

@@ -40,7 +40,8 @@ def _check_properties(body: EventCreate, where: str) -> None:
 def _check_records(ctx: Context, bodies: Sequence[EventCreate], bulk: bool) -> None:
     """Every event's record must be live, visible to the caller (404 otherwise, whatever the
     reason) and of the event's entity (400). One query for the whole batch."""
-    found = record_service.live_visible(ctx, list(dict.fromkeys(b.record_id for b in bodies)))
+    record_ids = list(dict.fromkeys(b.record_id for b in bodies))
+    found = record_service.live_visible(ctx, record_ids, share=True)
     for index, body in enumerate(bodies):
         where = f"events[{index}]." if bulk else ""
         record = found.get(body.record_id)

@@ -11,8 +11,12 @@ from crmcore.models import Property, PropertyGroup
 class PropertyRepository(AccountRepository[Property]):
     model = Property
 
-    def get(self, property_id: str) -> Property | None:
+    def get(self, property_id: str, *, lock: bool = False) -> Property | None:
         statement = self.select().where(Property.property_id == property_id)
+        if lock:
+            statement = statement.with_for_update(key_share=True).execution_options(
+                populate_existing=True
+            )
         return self.session.scalars(statement).one_or_none()
 
     def list_live(
@@ -52,9 +56,14 @@ class PropertyRepository(AccountRepository[Property]):
         return self.session.scalar(statement.limit(1)) is not None
 
     def group(self, property_group_id: str) -> PropertyGroup | None:
-        statement = select(PropertyGroup).where(
-            PropertyGroup.account_id == self.account_id,
-            PropertyGroup.workspace_id == self.workspace_id,
-            PropertyGroup.property_group_id == property_group_id,
+        """Share-locked until commit: a group delete waits for the properties joining it."""
+        statement = (
+            select(PropertyGroup)
+            .where(
+                PropertyGroup.account_id == self.account_id,
+                PropertyGroup.workspace_id == self.workspace_id,
+                PropertyGroup.property_group_id == property_group_id,
+            )
+            .with_for_update(read=True)
         )
         return self.session.scalars(statement).one_or_none()

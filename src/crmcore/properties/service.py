@@ -41,14 +41,15 @@ def options_hidden(ctx: Context, prop: Property, *, listing: bool) -> bool:
     return listing or not ctx.caller.is_owner
 
 
-def get_live(ctx: Context, property_id: str) -> tuple[Property, Entity]:
-    """A live property of an accessible entity: 404 unknown, 410 deleted or entity trashed."""
-    prop = _repository(ctx).get(property_id)
+def get_live(ctx: Context, property_id: str, *, lock: bool = False) -> tuple[Property, Entity]:
+    """A live property of an accessible entity: 404 unknown, 410 deleted or entity trashed.
+    ``lock``: both rows stay locked until commit (a change or delete of the property)."""
+    prop = _repository(ctx).get(property_id, lock=lock)
     if prop is None:
         raise not_found("Property", property_id)
     if prop.is_deleted:
         raise Gone(f"Property '{property_id}' has been deleted")
-    return prop, entity_service.get_accessible(ctx, prop.entity_id)
+    return prop, entity_service.get_accessible(ctx, prop.entity_id, lock=lock)
 
 
 def list_properties(ctx: Context, entity_id: str | None, keyword: str | None) -> Sequence[Property]:
@@ -88,6 +89,8 @@ def create_many(
             seen.add((item.entity_id, field, value))
 
     lock_account(ctx.session, ctx.caller.account_id)
+    for entity in entities.values():  # their propertyIds and schemaVersion are rewritten below
+        entity_service.lock(ctx, entity)
     limit = plan_service.limits(ctx)[Dimension.PROPERTIES_MAX_PER_ENTITY]
     for entity_id in entities:
         requested = sum(1 for item in items if item.entity_id == entity_id)
@@ -133,12 +136,16 @@ def create_many(
 
 
 def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
-    prop, entity = get_live(ctx, property_id)
-    ctx.require_owner("update properties")
     changes = data.model_fields_set
+    repository = _repository(ctx)
+    if "property_group_id" in changes and data.property_group_id is not None:
+        # The group first (share-locked until commit): a group delete locks the group, then
+        # its properties, so this order cannot deadlock with it.
+        repository.group(data.property_group_id)
+    prop, entity = get_live(ctx, property_id, lock=True)
+    ctx.require_owner("update properties")
     if not changes:
         return prop
-    repository = _repository(ctx)
     if "entity_id" in changes and data.entity_id != prop.entity_id:
         raise ValidationError("entityId: a property cannot move to another entity")
     if "name" in changes and repository.taken(
@@ -189,7 +196,7 @@ def update(ctx: Context, property_id: str, data: PropertyUpdate) -> Property:
 
 
 def delete(ctx: Context, property_id: str) -> Property:
-    prop, entity = get_live(ctx, property_id)
+    prop, entity = get_live(ctx, property_id, lock=True)
     ctx.require_owner("delete properties")
     # Soft delete: values stay in the records, hidden; the quota keeps counting it (as SOLAPI).
     prop.is_deleted = True

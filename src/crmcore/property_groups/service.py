@@ -18,8 +18,10 @@ def _repository(ctx: Context) -> PropertyGroupRepository:
     return PropertyGroupRepository(ctx.session, ctx.caller)
 
 
-def get(ctx: Context, group_id: str) -> tuple[PropertyGroup, Entity]:
-    group = _repository(ctx).get(group_id)
+def get(ctx: Context, group_id: str, *, lock: bool = False) -> tuple[PropertyGroup, Entity]:
+    """``lock``: the group's row stays locked until commit (a change or a delete; properties
+    joining it share-lock it)."""
+    group = _repository(ctx).get(group_id, lock=lock)
     if group is None:
         raise not_found("Property group", group_id)
     return group, entity_service.get_accessible(ctx, group.entity_id)
@@ -78,7 +80,7 @@ def create(ctx: Context, data: GroupCreate) -> tuple[PropertyGroup, Entity]:
 
 
 def update(ctx: Context, group_id: str, data: GroupUpdate) -> tuple[PropertyGroup, Entity]:
-    group, entity = get(ctx, group_id)
+    group, entity = get(ctx, group_id, lock=True)
     ctx.require_owner("update property groups")
     changes = data.model_fields_set
     if not changes:
@@ -99,7 +101,7 @@ def update(ctx: Context, group_id: str, data: GroupUpdate) -> tuple[PropertyGrou
 
 def delete(ctx: Context, group_id: str) -> str:
     """Hard delete; its properties become ungrouped."""
-    group, _entity = get(ctx, group_id)
+    group, _entity = get(ctx, group_id, lock=True)
     ctx.require_owner("delete property groups")
     _repository(ctx).delete(group)
     return group_id

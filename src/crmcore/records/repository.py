@@ -37,10 +37,18 @@ class RecordRepository(AccountRepository[Record]):
         row = self.session.execute(statement).one_or_none()
         return None if row is None else (row[0], row[1])
 
-    def by_ids(self, record_ids: Sequence[str], *, lock: bool = False) -> Sequence[Record]:
+    def by_ids(
+        self, record_ids: Sequence[str], *, lock: bool = False, share: bool = False
+    ) -> Sequence[Record]:
+        """``lock``: locked for a change; ``share``: only kept from being deleted until commit
+        (what a row that references them needs; the foreign key check takes the same lock)."""
         statement = self.select().where(Record.record_id.in_(record_ids))
-        if lock:  # in one order, so that overlapping batches cannot deadlock
-            statement = statement.order_by(Record.record_id).with_for_update()
+        if lock or share:  # in one order, so that overlapping batches cannot deadlock
+            statement = statement.order_by(Record.record_id)
+            if lock:
+                statement = statement.with_for_update()
+            else:
+                statement = statement.with_for_update(read=True, key_share=True)
         return self.session.scalars(statement).all()
 
     def page(
@@ -113,7 +121,9 @@ class RecordRepository(AccountRepository[Record]):
         return self.session.scalars(statement).all()
 
     def property_values(self, entity_id: str, property_id: str) -> Iterator[tuple[str, Any]]:
-        """(record ID, stored value) of each record holding a value, trashed records included."""
+        """(record ID, stored value) of each record holding a value, trashed records included;
+        the records stay locked until commit (the values are written back converted, and a
+        concurrent update of the record must neither be overwritten nor overwrite them)."""
         statement = (
             select(Record.record_id, Record.data)
             .where(
@@ -122,6 +132,7 @@ class RecordRepository(AccountRepository[Record]):
                 record_has_value(self.session, property_id),
             )
             .order_by(Record.record_id)
+            .with_for_update(key_share=True)
             .execution_options(yield_per=_BATCH)
         )
         for record_id, data in self.session.execute(statement):

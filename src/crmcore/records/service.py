@@ -351,11 +351,13 @@ def bulk_restore(ctx: Context, record_ids: Sequence[str]) -> tuple[int, int]:
     return len(chosen), len(ids) - len(chosen)
 
 
-def _visible_of(ctx: Context, record_ids: Sequence[str], *, lock: bool = False) -> list[Record]:
+def _visible_of(
+    ctx: Context, record_ids: Sequence[str], *, lock: bool = False, share: bool = False
+) -> list[Record]:
     """The records among ``record_ids`` the caller may act on; the others are skipped."""
     entities: dict[str, Entity | None] = {}
     chosen = []
-    for record in _repository(ctx).by_ids(record_ids, lock=lock):
+    for record in _repository(ctx).by_ids(record_ids, lock=lock, share=share):
         if record.entity_id not in entities:
             try:
                 entities[record.entity_id] = entity_service.get_accessible(ctx, record.entity_id)
@@ -548,7 +550,7 @@ def lock_for_change(ctx: Context, record_id: str) -> Record:
     """A live record the caller may see (404 otherwise, as R3), for a change kept outside it (its
     files): ``dateUpdated``/``updatedBy`` are bumped and flushed at once, so the record's row
     stays locked until commit and concurrent changes of one record queue up."""
-    record, _entity = _find(ctx, record_id)
+    record, _entity = _find(ctx, record_id, lock=True)
     record.updated_by = ctx.caller.member_id
     record.date_updated = ctx.now
     flag_modified(record, "date_updated")  # an UPDATE (and its row lock) even if unchanged
@@ -560,12 +562,16 @@ def log_change(ctx: Context, record: Record, action: str, changes: list[dict[str
     _repository(ctx).add_logs([_log(ctx, record, action, changes)])
 
 
-def live_visible(ctx: Context, record_ids: Sequence[str]) -> dict[str, Record]:
-    """The live records among ``record_ids`` that the caller may see, by ID (others are absent)."""
+def live_visible(
+    ctx: Context, record_ids: Sequence[str], *, share: bool = False
+) -> dict[str, Record]:
+    """The live records among ``record_ids`` that the caller may see, by ID (others are absent).
+    ``share``: none of them can be deleted for good before commit (for rows referencing them)."""
     found: dict[str, Record] = {}
     for start in range(0, len(record_ids), _ID_CHUNK):
         chunk = record_ids[start : start + _ID_CHUNK]
-        found.update((r.record_id, r) for r in _visible_of(ctx, chunk) if not r.is_deleted)
+        visible = _visible_of(ctx, chunk, share=share)
+        found.update((r.record_id, r) for r in visible if not r.is_deleted)
     return found
 
 

@@ -20,10 +20,12 @@ _CHUNK = 500
 class TypeRepository(AccountRepository[RelationshipType]):
     model = RelationshipType
 
-    def get(self, relationship_type_id: str) -> RelationshipType | None:
+    def get(self, relationship_type_id: str, *, lock: bool = False) -> RelationshipType | None:
         statement = self.select().where(
             RelationshipType.relationship_type_id == relationship_type_id
         )
+        if lock:  # NO KEY UPDATE: links being created (their foreign key) need not wait
+            statement = statement.with_for_update(key_share=True)
         return self.session.scalars(statement).one_or_none()
 
     def by_ids(self, relationship_type_ids: Collection[str]) -> Sequence[RelationshipType]:
@@ -108,6 +110,7 @@ class RelationshipRepository(AccountRepository[Relationship]):
         *,
         newest_first: bool,
         limit: int,
+        lock: bool = False,
     ) -> list[tuple[Relationship, str, str]]:
         """Relationships with their records' names, in one query (records joined twice by key)."""
         order = (
@@ -135,6 +138,8 @@ class RelationshipRepository(AccountRepository[Relationship]):
             .order_by(*order)
             .limit(limit)
         )
+        if lock:  # the relationship only, not its records
+            statement = statement.with_for_update(of=Relationship)
         return [(row[0], row[1], row[2]) for row in self.session.execute(statement)]
 
     def exists(

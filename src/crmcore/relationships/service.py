@@ -57,9 +57,10 @@ def _links(ctx: Context) -> RelationshipRepository:
 # --- relationship types ---------------------------------------------------------------------
 
 
-def get_type(ctx: Context, relationship_type_id: str) -> RelationshipType:
-    """A type whose two entities the caller may use (404 unknown, 410 / 403 via its entities)."""
-    rtype = _types(ctx).get(relationship_type_id)
+def get_type(ctx: Context, relationship_type_id: str, *, lock: bool = False) -> RelationshipType:
+    """A type whose two entities the caller may use (404 unknown, 410 / 403 via its entities).
+    ``lock``: its row stays locked until commit (a change or a delete)."""
+    rtype = _types(ctx).get(relationship_type_id, lock=lock)
     if rtype is None:
         raise not_found("Relationship type", relationship_type_id)
     entity_service.get_accessible(ctx, rtype.source_entity_id)
@@ -109,7 +110,7 @@ def create_type(ctx: Context, body: TypeCreate) -> RelationshipType:
 
 def update_type(ctx: Context, relationship_type_id: str, body: TypeUpdate) -> RelationshipType:
     _refuse_immutable(body.model_extra, TYPE_IMMUTABLE_FIELDS)
-    rtype = get_type(ctx, relationship_type_id)
+    rtype = get_type(ctx, relationship_type_id, lock=True)
     changes = body.model_fields_set
     if "name" in changes and body.name != rtype.name:
         repository = _types(ctx)
@@ -132,7 +133,7 @@ def update_type(ctx: Context, relationship_type_id: str, body: TypeUpdate) -> Re
 
 def delete_type(ctx: Context, relationship_type_id: str) -> int:
     """Delete a type and every relationship of it; return how many relationships went."""
-    rtype = get_type(ctx, relationship_type_id)
+    rtype = get_type(ctx, relationship_type_id, lock=True)
     ctx.require_owner("delete relationship types")
     return _types(ctx).delete(rtype)
 
@@ -290,8 +291,10 @@ def _duplicate_link() -> DuplicateRelationship:
     return DuplicateRelationship("These records are already linked by this relationship type")
 
 
-def get(ctx: Context, relationship_id: str) -> Listed:
-    rows = _page(ctx, [Relationship.relationship_id == relationship_id], limit=1)
+def get(ctx: Context, relationship_id: str, *, lock: bool = False) -> Listed:
+    """``lock``: its row stays locked until commit (a change or a delete)."""
+    condition = Relationship.relationship_id == relationship_id
+    rows = _page(ctx, [condition], limit=1, lock=lock)
     if not rows:
         raise not_found("Relationship", relationship_id)
     return rows[0]
@@ -302,7 +305,7 @@ def replace_metadata(
 ) -> Listed:
     """Replace (never merge) a relationship's metadata."""
     _refuse_immutable(extra, RELATIONSHIP_IMMUTABLE_FIELDS)
-    listed = get(ctx, relationship_id)
+    listed = get(ctx, relationship_id, lock=True)
     link = listed.link
     link.meta = check_metadata(metadata)
     link.updated_by = ctx.caller.member_id
@@ -313,7 +316,7 @@ def replace_metadata(
 
 def delete(ctx: Context, relationship_id: str) -> str:
     """Delete for good; ``relationships.max`` usage drops at once (it is counted live)."""
-    _links(ctx).delete(get(ctx, relationship_id).link)
+    _links(ctx).delete(get(ctx, relationship_id, lock=True).link)
     return relationship_id
 
 
@@ -424,11 +427,14 @@ def _page(
     limit: int,
     newest_first: bool = True,
     visible: Sequence[ColumnElement[bool]] | None = None,
+    lock: bool = False,
 ) -> list[Listed]:
     """``visible`` (from ``_visibility``) may be passed by callers reading several pages."""
     if visible is None:
         visible = _visibility(ctx)
-    rows = _links(ctx).page([*conditions, *visible], newest_first=newest_first, limit=limit)
+    rows = _links(ctx).page(
+        [*conditions, *visible], newest_first=newest_first, limit=limit, lock=lock
+    )
     return [
         Listed(link, source_name or link.source_record_id, target_name or link.target_record_id)
         for link, source_name, target_name in rows

@@ -13,8 +13,10 @@ MAX_SEGMENTS_LISTED = 500
 class SegmentRepository(AccountRepository[Segment]):
     model = Segment
 
-    def get(self, segment_id: str) -> Segment | None:
+    def get(self, segment_id: str, *, lock: bool = False) -> Segment | None:
         statement = self.select().where(Segment.segment_id == segment_id)
+        if lock:
+            statement = statement.with_for_update()
         return self.session.scalars(statement).one_or_none()
 
     def list_for(self, entity_ids: Collection[str]) -> Sequence[Segment]:

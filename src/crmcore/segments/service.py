@@ -28,8 +28,9 @@ def _validate(ctx: Context, entity: Entity, group: Group) -> dict[str, object]:
     return group.model_dump(mode="json")
 
 
-def get(ctx: Context, segment_id: str) -> tuple[Segment, Entity]:
-    segment = _repository(ctx).get(segment_id)
+def get(ctx: Context, segment_id: str, *, lock: bool = False) -> tuple[Segment, Entity]:
+    """``lock``: its row stays locked until commit (a change or a delete)."""
+    segment = _repository(ctx).get(segment_id, lock=lock)
     if segment is None:
         raise not_found("Segment", segment_id)
     return segment, entity_service.get_accessible(ctx, segment.entity_id)
@@ -75,7 +76,7 @@ def create(ctx: Context, body: SegmentCreate) -> Segment:
 
 
 def update(ctx: Context, segment_id: str, body: SegmentUpdate) -> Segment:
-    segment, entity = get(ctx, segment_id)
+    segment, entity = get(ctx, segment_id, lock=True)
     changes = body.model_fields_set
     if not changes:
         return segment
@@ -96,7 +97,7 @@ def update(ctx: Context, segment_id: str, body: SegmentUpdate) -> Segment:
 
 
 def delete(ctx: Context, segment_id: str) -> str:
-    segment, _entity = get(ctx, segment_id)
+    segment, _entity = get(ctx, segment_id, lock=True)
     _repository(ctx).delete(segment)
     return segment_id
 
