@@ -48,6 +48,51 @@ def test_property_indexes_follow_the_property_lifecycle(owner: Tenant, settings:
     _wait_for(settings, name, present=False)
 
 
+def _valid(settings: Settings, name: str) -> bool | None:
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            valid: bool | None = connection.scalar(
+                text(
+                    "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "WHERE c.relname = :name"
+                ),
+                {"name": name},
+            )
+            return valid
+    finally:
+        engine.dispose()
+
+
+def test_an_index_left_invalid_by_a_failed_build_is_rebuilt(
+    owner: Tenant, settings: Settings
+) -> None:
+    """CREATE INDEX CONCURRENTLY that fails half-way leaves an INVALID index of that name, which
+    IF NOT EXISTS would keep forever; the reconciliation at start-up replaces it."""
+    entity_id = create(owner, "deals")["entityId"]
+    amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+    name = property_index_name(owner.account_id, amount)
+    _wait_for(settings, name, present=True)
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:  # what a failed build leaves behind
+            connection.execute(
+                text(
+                    "UPDATE pg_index SET indisvalid = false WHERE indexrelid = "
+                    "(SELECT oid FROM pg_class WHERE relname = :name)"
+                ),
+                {"name": name},
+            )
+    finally:
+        engine.dispose()
+    assert _valid(settings, name) is False
+    owner.client.app.state.indexes.reconcile()  # type: ignore[attr-defined]
+    deadline = time.monotonic() + 20
+    while _valid(settings, name) is not True:
+        assert time.monotonic() < deadline, f"index {name} still invalid after 20 s"
+        time.sleep(0.1)
+
+
 def _statements_of(tenant: Tenant, method: str, path: str, **request: Any) -> list[tuple[str, Any]]:
     """The record queries the server sends for one request (the app runs in this process)."""
     sent: list[tuple[str, Any]] = []

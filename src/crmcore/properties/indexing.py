@@ -5,8 +5,10 @@ mid-build still ends up with every index."""
 import logging
 import queue
 import threading
+import time
 
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy.exc import DBAPIError
 
 from crmcore.db.dialect import drop_property_index_sql, property_index_name, property_index_sql
 from crmcore.models import Property
@@ -69,20 +71,37 @@ class IndexMaintainer:
         while (statement := self._queue.get()) is not None:
             try:
                 for sql in self._missing() if statement == "-- reconcile" else [statement]:
-                    with self._engine.connect().execution_options(
-                        isolation_level="AUTOCOMMIT"
-                    ) as connection:
-                        connection.execute(text(sql))
+                    self._execute(sql)
             except Exception:
                 log.exception("index maintenance failed: %s", statement[:120])
 
+    def _execute(self, sql: str) -> None:
+        """One statement, retried: a build can fail for reasons that pass (a deadlock with a
+        long transaction, the database restarting), and must not stay missing until the next
+        start-up."""
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self._engine.connect().execution_options(
+                    isolation_level="AUTOCOMMIT"
+                ) as connection:
+                    connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), _LOCK)
+                    try:
+                        if sql.startswith("CREATE INDEX"):
+                            _drop_if_invalid(connection, sql)
+                        connection.execute(text(sql))
+                    finally:
+                        # Session-level: it would outlive us on the pooled connection.
+                        connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), _LOCK)
+                return
+            except DBAPIError:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                log.warning("index maintenance failed, retrying: %s", sql[:120])
+                time.sleep(_RETRY_SECONDS * (attempt + 1))
+
     def _missing(self) -> list[str]:
         with self._engine.connect() as connection:
-            existing = set(
-                connection.scalars(
-                    text("SELECT indexname FROM pg_indexes WHERE tablename = 'records'")
-                )
-            )
+            existing = set(connection.scalars(text(_VALID_INDEXES)))
             rows = connection.execute(
                 select(
                     Property.account_id,
@@ -97,3 +116,30 @@ class IndexMaintainer:
             if statement and property_index_name(account_id, property_id) not in existing:
                 missing.append(statement)
         return missing
+
+
+_ATTEMPTS = 5
+_RETRY_SECONDS = 2.0
+# Index builds of all server processes run one at a time: two CREATE INDEX CONCURRENTLY on one
+# table wait for each other's snapshots and deadlock (seen with properties created concurrently
+# through two servers).
+_LOCK = {"key": "crmcore:property-indexes"}
+_VALID_INDEXES = (
+    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "WHERE i.indrelid = 'records'::regclass AND i.indisvalid"
+)
+
+
+def _drop_if_invalid(connection: Connection, create_sql: str) -> None:
+    """A build that failed half-way leaves an INVALID index of that name, which ``IF NOT
+    EXISTS`` would then keep forever: drop it first."""
+    name = create_sql.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0]
+    valid = connection.scalar(
+        text(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = :name"
+        ),
+        {"name": name},
+    )
+    if valid is False:
+        connection.execute(text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
