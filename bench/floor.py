@@ -68,6 +68,7 @@ JOINED_ENTITY_COLUMNS = (
 
 SQL_SYNC_OFF = "SET LOCAL synchronous_commit TO OFF"
 SQL_CUSTOM_PLAN = "SET LOCAL plan_cache_mode TO force_custom_plan"
+SQL_EXACT_BITMAPS = "SET LOCAL work_mem TO '32MB'"
 SQL_API_KEY = (
     "SELECT api_keys.api_key, api_keys.account_id, api_keys.member_id, "
     "api_keys.secret_encrypted, api_keys.status, api_keys.date_created, api_keys.date_revoked, "
@@ -138,7 +139,7 @@ LIST_AFTER = (
 )
 _SORT = '(records.data ->> %(sort)s::TEXT) COLLATE "C"'
 _MATCH = (
-    "records.data[%(number)s::TEXT] >= to_jsonb(%(minimum)s::INTEGER) AND "
+    "(records.data -> %(number)s::VARCHAR) >= %(minimum)s::JSONB AND "
     "(records.data @> %(stage)s::JSONB)"
 )
 SQL_SEARCH = (
@@ -261,7 +262,7 @@ class Floor:
             "entity": self.tenant.entity_id,
             "sort": p["DATE"],
             "number": p["NUMBER"],
-            "minimum": 500_000,
+            "minimum": "500000",
             "stage": orjson.dumps({p["DROPDOWN"]: "CLOSED_WON"}).decode(),
             **extra,
         }
@@ -396,6 +397,7 @@ class Floor:
         terms = {"exact": needle, "prefix": f"{needle}%", "contains": f"%{needle}%"}
         await self.begin(conn, read=True)
         await self.entity(conn)
+        await conn.execute(SQL_CUSTOM_PLAN)
         rows: list[Any] = []
         for tier in NAME_TIERS:
             if len(rows) >= 20:
@@ -410,6 +412,7 @@ class Floor:
         await self.begin(conn, read=True)
         await conn.execute(SQL_CUSTOM_PLAN)
         await self.entity(conn)
+        await conn.execute(SQL_EXACT_BITMAPS)
         await (await conn.execute(SQL_COUNT, self.params())).fetchone()
         await conn.commit()
 
