@@ -385,6 +385,16 @@ async def measure(
     return results
 
 
+def clear_spare_links(database_url: str, tenant: Tenant) -> None:
+    """The create-relationship workload links sample deals through the spare type; links an
+    earlier run (``--reuse``) left there would answer 409, so every run starts without them."""
+    with psycopg.connect(database_url) as connection:
+        connection.execute(
+            "DELETE FROM relationships WHERE account_id = %s AND relationship_type_id = %s",
+            (tenant.account_id, tenant.spare_type_id),
+        )
+
+
 def sample_record_ids(database_url: str, entity_id: str, count: int) -> list[str]:
     """Live deals (not companies: the workloads write deal properties)."""
     with psycopg.connect(database_url) as connection:
@@ -483,6 +493,7 @@ def main() -> None:
             wait_for_indexes(database_url, expected=11)
             analyze(database_url)
         sample = sample_record_ids(database_url, tenant.entity_id, 5000)
+        clear_spare_links(database_url, tenant)
         pids = server_pids(process)
         cpu_before, wall_before = cpu_seconds(pids), time.monotonic()
         companies = company_ids(args.companies)
