@@ -6,17 +6,13 @@ are shared by the tests of this module; each test works in an account of its own
 """
 
 import random
-import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -24,7 +20,7 @@ from crmcore.app import create_app
 from crmcore.config import Settings
 from tests.builders import Tenant, TenantFactory, body_of
 from tests.conftest import TEST_SECRET_KEY, _pg_admin, _pg_url
-from tests.live import running_server
+from tests.racing import Answer, Call, client, flat, race, send, statuses, two_servers
 from tests.relationships.helpers import insert_records
 
 pytestmark = [pytest.mark.concurrency, pytest.mark.postgresql]
@@ -46,19 +42,6 @@ class Stage:
         return self.tenants.account()
 
 
-@contextmanager
-def _servers(settings: Settings) -> Iterator[list[str]]:
-    """Two server processes on one database, started side by side (each takes seconds)."""
-    managers = [running_server(settings), running_server(settings)]
-    with ExitStack() as stack:
-        with ThreadPoolExecutor(max_workers=len(managers)) as pool:
-            started = [pool.submit(manager.__enter__) for manager in managers]
-        for manager, future in zip(managers, started, strict=True):
-            if future.exception() is None:
-                stack.push(manager)
-        yield [future.result() for future in started]
-
-
 @pytest.fixture(scope="module")
 def stage(postgresql_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stage]:
     name = f"crmcore_lu_{uuid.uuid4().hex[:16]}"
@@ -68,7 +51,7 @@ def stage(postgresql_template: str, tmp_path_factory: pytest.TempPathFactory) ->
     try:
         with (
             TestClient(create_app(settings), raise_server_exceptions=False) as client,
-            _servers(settings) as urls,
+            two_servers(settings) as urls,
         ):
             tenants = TenantFactory(settings, client)
             try:
@@ -79,66 +62,6 @@ def stage(postgresql_template: str, tmp_path_factory: pytest.TempPathFactory) ->
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-# --- racing clients ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    body: Any = None
-    #: A file sent as the multipart part ``file`` (name, content) instead of a JSON body.
-    file: tuple[str, bytes] | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    call: Call
-    status: int
-    body: Any
-
-
-def _send(http: httpx2.Client, tenant: Tenant, call: Call) -> Answer:
-    """One signed request; the body is kept as text when it is not JSON (e.g. a plain 500)."""
-    if call.file is not None:
-        files = {"file": (*call.file, "text/plain")}
-        response = http.request(call.method, call.path, files=files, headers=tenant.headers())
-    else:
-        response = http.request(call.method, call.path, json=call.body, headers=tenant.headers())
-    try:
-        body = response.json()
-    except ValueError:
-        body = response.text
-    return Answer(call, response.status_code, body)
-
-
-def _client(url: str) -> httpx2.Client:
-    return httpx2.Client(base_url=url + "/crm-core/v1", timeout=60)
-
-
-def _race(stage: Stage, tenant: Tenant, scripts: Sequence[Sequence[Call]]) -> list[list[Answer]]:
-    """One client thread per script, each on its own connection to one of the servers (in
-    turn); all of them wait at a barrier, then send their calls one after the other."""
-    barrier = threading.Barrier(len(scripts), timeout=60)
-    urls = stage.urls
-
-    def run(index: int) -> list[Answer]:
-        with _client(urls[index % len(urls)]) as http:
-            barrier.wait()
-            return [_send(http, tenant, call) for call in scripts[index]]
-
-    with ThreadPoolExecutor(max_workers=len(scripts)) as pool:
-        return list(pool.map(run, range(len(scripts))))
-
-
-def _flat(answers: list[list[Answer]]) -> list[Answer]:
-    return [answer for script in answers for answer in script]
-
-
-def _statuses(answers: Sequence[Answer]) -> Counter[int]:
-    return Counter(answer.status for answer in answers)
-
-
 def _failures(answers: Sequence[Answer]) -> list[tuple[str, str, int, Any]]:
     return [(a.call.method, a.call.path, a.status, a.body) for a in answers if a.status != 200]
 
@@ -147,8 +70,8 @@ def _on_each_server(stage: Stage, tenant: Tenant, call: Call) -> list[Answer]:
     """The same call sent to each server process in turn."""
     answers = []
     for url in stage.urls:
-        with _client(url) as http:
-            answers.append(_send(http, tenant, call))
+        with client(url) as http:
+            answers.append(send(http, tenant, call))
     return answers
 
 
@@ -241,7 +164,7 @@ def test_concurrent_view_settings_patches_of_different_keys_lose_nothing(stage: 
         [Call("PATCH", path, {"viewSettings": _nested(key, value)}) for value in values]
         for key, values in keys
     ] + [[Call("PATCH", path, {field: value}) for value in values] for field, values in others]
-    answers = _race(stage, owner, scripts)
+    answers = race(stage.urls, owner, scripts)
 
     final = _entity_of(owner, entity)
     lost = {
@@ -249,7 +172,7 @@ def test_concurrent_view_settings_patches_of_different_keys_lose_nothing(stage: 
         for key, values in keys
         if _at(final["viewSettings"], key) != values[-1]
     }
-    assert {"failures": _failures(_flat(answers)), "lost viewSettings keys": lost} == {
+    assert {"failures": _failures(flat(answers)), "lost viewSettings keys": lost} == {
         "failures": [],
         "lost viewSettings keys": {},
     }
@@ -307,13 +230,13 @@ def test_concurrent_property_changes_keep_property_ids_and_every_schema_whole(
     second = [[Call("DELETE", f"/properties/{p}")] for p in doomed]
     second += _creates(entity, [f"Late{i}" for i in range(6)], []) + readers
     assert len(first) == len(second) == CLIENTS
-    answers_first = _flat(_race(stage, owner, first))
+    answers_first = flat(race(stage.urls, owner, first))
     after_first = _entity_of(owner, entity)["propertyIds"]
     every_first = dict.fromkeys(kept + doomed + _created(answers_first), "x")
     writes_first = _on_each_server(
         stage, owner, Call("POST", "/records", {"entityId": entity, "data": every_first})
     )
-    answers_second = _flat(_race(stage, owner, second))
+    answers_second = flat(race(stage.urls, owner, second))
 
     created_first, created = _created(answers_first), _created(answers_first + answers_second)
     live = [p["propertyId"] for p in body_of(owner.get("/properties", params={"entityId": entity}))]
@@ -381,7 +304,7 @@ def test_a_field_type_change_loses_no_concurrent_record_update(stage: Stage) -> 
         [Call("PATCH", f"/records/{r}", {"data": {note: f"note of {r}"}}) for r in mine]
         for mine in chosen
     ]
-    answers = _flat(_race(stage, owner, scripts))
+    answers = flat(race(stage.urls, owner, scripts))
 
     records = _records(owner, entity)
     noted = [a.call.path.rsplit("/", 1)[1] for a in answers if a.call.path.startswith("/records")]
@@ -411,7 +334,7 @@ def test_concurrent_reorders_leave_one_of_the_requested_orders(stage: Stage) -> 
         [Call("POST", "/entities/reorder", {"entityIds": order}) for order in mine]
         for mine in orders
     ]
-    answers = _flat(_race(stage, owner, scripts))
+    answers = flat(race(stage.urls, owner, scripts))
 
     final = body_of(owner.get("/entities"))
     requested = {tuple(order) for mine in orders for order in mine}
@@ -442,16 +365,16 @@ def test_concurrent_trash_restore_and_property_delete_succeed_exactly_once(stage
     entities = [_entity(owner, f"t{i}") for i in range(2)]
     outcomes: dict[str, Counter[int]] = {}
     for entity in entities:
-        trash = _flat(_race(stage, owner, [[Call("DELETE", f"/entities/{entity}")]] * CLIENTS))
-        outcomes[f"trash {entity}"] = _statuses(trash)
-        restore = _flat(
-            _race(stage, owner, [[Call("POST", f"/entities/{entity}/restore")]] * CLIENTS)
+        trash = flat(race(stage.urls, owner, [[Call("DELETE", f"/entities/{entity}")]] * CLIENTS))
+        outcomes[f"trash {entity}"] = statuses(trash)
+        restore = flat(
+            race(stage.urls, owner, [[Call("POST", f"/entities/{entity}/restore")]] * CLIENTS)
         )
-        outcomes[f"restore {entity}"] = _statuses(restore)
+        outcomes[f"restore {entity}"] = statuses(restore)
     props = [_property(owner, entities[0], f"P{i}") for i in range(2)]
     for prop in props:
-        deleted = _flat(_race(stage, owner, [[Call("DELETE", f"/properties/{prop}")]] * CLIENTS))
-        outcomes[f"delete property {prop}"] = _statuses(deleted)
+        deleted = flat(race(stage.urls, owner, [[Call("DELETE", f"/properties/{prop}")]] * CLIENTS))
+        outcomes[f"delete property {prop}"] = statuses(deleted)
     expected = {
         **{f"trash {e}": Counter({200: 1, 410: CLIENTS - 1}) for e in entities},
         **{f"restore {e}": Counter({200: 1, 400: CLIENTS - 1}) for e in entities},
@@ -521,7 +444,7 @@ def test_updates_racing_deletes_answer_200_or_404(stage: Stage) -> None:
             for path in paths
             for turn in (0, 1)
         ]
-        answers = _flat(_race(stage, owner, scripts))
+        answers = flat(race(stage.urls, owner, scripts))
         problems[kind] = [
             (a.call.method, a.call.path, a.status, a.body)
             for a in answers
@@ -568,7 +491,7 @@ def test_properties_created_into_a_group_being_deleted_end_up_ungrouped(stage: S
             ]
             for j in range(3)
         ]
-    answers = _flat(_race(stage, owner, scripts))
+    answers = flat(race(stage.urls, owner, scripts))
 
     created = [a.body["propertyId"] for a in answers if a.call.method == "POST" and a.status == 200]
     dangling = {
@@ -618,7 +541,7 @@ def test_activities_events_and_files_racing_a_permanent_delete_answer_200_or_404
                 for record_id, purge in zip(ids, purges, strict=True)
                 for call in (add(kind, record_id), Call("POST", "/records/bulk/delete", purge))
             ]
-            answers = _flat(_race(stage, owner, scripts))
+            answers = flat(race(stage.urls, owner, scripts))
             problems[kind] += [
                 (a.call.path, a.status, a.body)
                 for a in answers
@@ -661,7 +584,7 @@ def test_an_outcome_change_never_overwrites_a_concurrent_completed_at(stage: Sta
         for i in range(pairs)
         for change in ({"completedAt": done}, {"outcome": "COMPLETED"})
     ]
-    answers = _flat(_race(stage, owner, scripts))
+    answers = flat(race(stage.urls, owner, scripts))
 
     final = {
         activity: body_of(owner.get(f"/activities/{activity}"))

@@ -1,15 +1,9 @@
 """Many concurrent clients on two real server processes: records quotas, merges, trash moves
 and their logs hold exactly (PostgreSQL only: SQLite serialises every write transaction)."""
 
-import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import httpx2
 import pytest
 from sqlalchemy import func, select
 
@@ -20,74 +14,18 @@ from crmcore.models import RecordLog
 from crmcore.models.account import PlanTier
 from tests.builders import Tenant, TenantFactory, body_of
 from tests.entities.test_entities_create_get import create
-from tests.live import running_server
 from tests.properties.test_properties_api import add
+from tests.racing import Answer, Call, flat, race, statuses, two_servers
 from tests.records.test_records_crud import new_record, set_records_max
 from tests.relationships.helpers import insert_records
 
 CLIENTS = 16
-POSTGRESQL_ONLY = pytest.mark.parametrize(
-    "settings", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
-)
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str
-    body: dict[str, Any] | None = None
-
-
-@dataclass(frozen=True)
-class Answer:
-    call: Call
-    status: int
-    body: Any
-
-
-@contextmanager
-def _servers(settings: Settings) -> Iterator[list[str]]:
-    """Two server processes on one database, started side by side (each takes seconds)."""
-    managers = [running_server(settings), running_server(settings)]
-    with ExitStack() as stack:
-        with ThreadPoolExecutor(max_workers=len(managers)) as pool:
-            started = [pool.submit(manager.__enter__) for manager in managers]
-        for manager, future in zip(managers, started, strict=True):
-            if future.exception() is None:
-                stack.push(manager)
-        yield [future.result() for future in started]
-
-
-def _race(urls: list[str], tenant: Tenant, scripts: Sequence[Sequence[Call]]) -> list[list[Answer]]:
-    """One client thread per script, each on its own connection to one of the servers (in
-    turn); all of them wait at a barrier, then send their calls one after the other."""
-    barrier = threading.Barrier(len(scripts), timeout=60)
-
-    def run(index: int) -> list[Answer]:
-        answers: list[Answer] = []
-        with httpx2.Client(base_url=urls[index % len(urls)] + "/crm-core/v1", timeout=60) as http:
-            barrier.wait()
-            for call in scripts[index]:
-                response = http.request(
-                    call.method, call.path, json=call.body, headers=tenant.headers()
-                )
-                try:
-                    body = response.json()
-                except ValueError:  # e.g. a plain-text 500
-                    body = response.text
-                answers.append(Answer(call, response.status_code, body))
-        return answers
-
-    with ThreadPoolExecutor(max_workers=len(scripts)) as pool:
-        return list(pool.map(run, range(len(scripts))))
-
-
-def _flat(answers: list[list[Answer]]) -> list[Answer]:
-    return [answer for script in answers for answer in script]
-
-
-def _statuses(answers: list[Answer]) -> Counter[int]:
-    return Counter(answer.status for answer in answers)
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.parametrize(
+        "settings", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+    ),
+]
 
 
 def _all_ids(tenant: Tenant, path: str, **params: Any) -> list[str]:
@@ -132,8 +70,6 @@ def _trashed(tenant: Tenant, record_id: str) -> dict[str, Any]:
     return record
 
 
-@pytest.mark.concurrency
-@POSTGRESQL_ONLY
 def test_concurrent_creates_fill_the_free_slots_exactly(
     settings: Settings, tenants: TenantFactory
 ) -> None:
@@ -145,11 +81,11 @@ def test_concurrent_creates_fill_the_free_slots_exactly(
     scripts = [
         [Call("POST", "/records", {"entityId": entity, "name": f"race{i}"})] for i in range(CLIENTS)
     ]
-    with _servers(settings) as urls:
-        answers = _flat(_race(urls, free, scripts))
+    with two_servers(settings) as urls:
+        answers = flat(race(urls, free, scripts))
 
     free_slots = limit - existing
-    assert _statuses(answers) == Counter({200: free_slots, 403: CLIENTS - free_slots})
+    assert statuses(answers) == Counter({200: free_slots, 403: CLIENTS - free_slots})
     full = {
         "errorCode": "PlanQuotaExceeded",
         "errorMessage": f"Maximum records per account: {limit}/{limit}",
@@ -164,8 +100,6 @@ def test_concurrent_creates_fill_the_free_slots_exactly(
     assert Counter(action for _record, action in logs.elements()) == Counter({"CREATE": limit})
 
 
-@pytest.mark.concurrency
-@POSTGRESQL_ONLY
 def test_concurrent_partial_updates_of_different_keys_lose_nothing(
     settings: Settings, owner: Tenant
 ) -> None:
@@ -178,15 +112,15 @@ def test_concurrent_partial_updates_of_different_keys_lose_nothing(
         [Call("PATCH", f"/records/{record_id}", {"data": {prop: f"v{i}"}})]
         for i, prop in enumerate(props)
     ]
-    with _servers(settings) as urls:
-        answers = _flat(_race(urls, owner, scripts))
+    with two_servers(settings) as urls:
+        answers = flat(race(urls, owner, scripts))
 
     final = body_of(owner.get(f"/records/{record_id}"))
     entries = _logs(owner, record_id)
     lost = [f"v{i}" for i, prop in enumerate(props) if final["data"].get(prop) != f"v{i}"]
     # Every invariant at once first, so that a failure shows all the evidence.
     assert {
-        "statuses": _statuses(answers),
+        "statuses": statuses(answers),
         "lost updates": lost,
         "log actions": Counter(e["action"] for e in entries),
     } == {
@@ -209,8 +143,6 @@ def test_concurrent_partial_updates_of_different_keys_lose_nothing(
     assert updates == sorted((f"data.{prop}", None, f"v{i}") for i, prop in enumerate(props))
 
 
-@pytest.mark.concurrency
-@POSTGRESQL_ONLY
 def test_overlapping_bulk_deletes_then_restores_move_each_record_once(
     settings: Settings, owner: Tenant
 ) -> None:
@@ -222,12 +154,12 @@ def test_overlapping_bulk_deletes_then_restores_move_each_record_once(
     assert set().union(*windows) == set(ids)
     deletes = [[Call("POST", "/records/bulk/delete", {"recordIds": w})] for w in windows]
     restores = [[Call("POST", "/records/bulk/restore", {"recordIds": w})] for w in windows]
-    with _servers(settings) as urls:
-        deleted = _flat(_race(urls, owner, deletes))
+    with two_servers(settings) as urls:
+        deleted = flat(race(urls, owner, deletes))
         trash_after_delete = _all_ids(owner, "/records/trash", entityId=entity)
         live_after_delete = _all_ids(owner, "/records", entityId=entity)
         logs_after_delete = _stored_logs(settings, owner.account_id)
-        restored = _flat(_race(urls, owner, restores))
+        restored = flat(race(urls, owner, restores))
     trash_after_restore = _all_ids(owner, "/records/trash")
     live_after_restore = _all_ids(owner, "/records", entityId=entity)
     logs = _stored_logs(settings, owner.account_id)
@@ -242,13 +174,13 @@ def test_overlapping_bulk_deletes_then_restores_move_each_record_once(
     # Every invariant at once first, so that a failure shows all the evidence: each record is
     # trashed by exactly one request, then restored by exactly one request.
     assert {
-        "delete statuses": _statuses(deleted),
+        "delete statuses": statuses(deleted),
         "deleted, all requests": total(deleted, "deleted"),
         "skipped, all requests": total(deleted, "skipped"),
         "in the trash after the deletes": len(trash_after_delete),
         "listed after the deletes": len(live_after_delete),
         "records by their number of DELETE entries": entries_per_record(logs, "DELETE"),
-        "restore statuses": _statuses(restored),
+        "restore statuses": statuses(restored),
         "restored, all requests": total(restored, "restored"),
         "skipped by restores, all requests": total(restored, "skipped"),
         "in the trash after the restores": len(trash_after_restore),
@@ -286,8 +218,6 @@ def test_overlapping_bulk_deletes_then_restores_move_each_record_once(
         assert body_of(owner.get(f"/records/{record_id}"))["isDeleted"] is False
 
 
-@pytest.mark.concurrency
-@POSTGRESQL_ONLY
 def test_concurrent_deletes_and_updates_of_the_same_records_stay_consistent(
     settings: Settings, owner: Tenant
 ) -> None:
@@ -327,8 +257,8 @@ def test_concurrent_deletes_and_updates_of_the_same_records_stay_consistent(
         for i in range(half)
         for script in ((deleters[i], updaters[i]) if i % 2 else (updaters[i], deleters[i]))
     ]
-    with _servers(settings) as urls:
-        answers = _flat(_race(urls, owner, scripts))
+    with two_servers(settings) as urls:
+        answers = flat(race(urls, owner, scripts))
 
     # Never a 5xx; every refusal is a 4xx with the SOLAPI error body.
     assert not [a for a in answers if a.status >= 500], [
@@ -341,8 +271,8 @@ def test_concurrent_deletes_and_updates_of_the_same_records_stay_consistent(
     # Nobody else deletes a doomed record: each delete succeeds, and counts it once.
     single = [a for a in answers if a.call.method == "DELETE"]
     bulk = [a for a in answers if a.call.path == "/records/bulk/delete"]
-    assert _statuses(single) == Counter({200: half})
-    assert _statuses(bulk) == Counter({200: half})
+    assert statuses(single) == Counter({200: half})
+    assert statuses(bulk) == Counter({200: half})
     assert sum(a.body["deleted"] for a in bulk) == half
     assert sum(a.body["skipped"] for a in bulk) == 0
     # An update answers 200 (it ran first) or 404 (the record was already in the trash).
