@@ -6,6 +6,7 @@ import logging
 import queue
 import threading
 import time
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -27,11 +28,22 @@ _SORT_KIND = {
 }
 
 
-def _create_statement(
+@dataclass(frozen=True, slots=True)
+class _Task:
+    sql: str
+    #: For a CREATE: the index it builds (an INVALID one of that name is dropped first).
+    index: str | None = None
+
+
+_RECONCILE = _Task("-- reconcile")
+
+
+def _create_task(
     account_id: str, entity_id: str, property_id: str, field_type: str
-) -> str | None:
+) -> _Task | None:
     kind = _SORT_KIND[property_type(field_type).value_kind]
-    return property_index_sql(account_id, entity_id, property_id, kind)
+    sql = property_index_sql(account_id, entity_id, property_id, kind)
+    return None if sql is None else _Task(sql, property_index_name(account_id, property_id))
 
 
 class IndexMaintainer:
@@ -40,7 +52,7 @@ class IndexMaintainer:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._enabled = engine.dialect.name == "postgresql"
-        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._queue: queue.Queue[_Task | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         if self._enabled:
             self._worker = threading.Thread(target=self._run, name="index-maintainer", daemon=True)
@@ -48,19 +60,17 @@ class IndexMaintainer:
 
     def rebuild(self, prop: Property, *, drop_first: bool) -> None:
         if drop_first:
-            self._queue.put(drop_property_index_sql(prop.account_id, prop.property_id))
-        statement = _create_statement(
-            prop.account_id, prop.entity_id, prop.property_id, prop.field_type
-        )
-        if statement is not None:
-            self._queue.put(statement)
+            self.drop(prop.account_id, prop.property_id)
+        task = _create_task(prop.account_id, prop.entity_id, prop.property_id, prop.field_type)
+        if task is not None:
+            self._queue.put(task)
 
     def drop(self, account_id: str, property_id: str) -> None:
-        self._queue.put(drop_property_index_sql(account_id, property_id))
+        self._queue.put(_Task(drop_property_index_sql(account_id, property_id)))
 
     def reconcile(self) -> None:
         """Queue the index of every live property that lacks one."""
-        self._queue.put("-- reconcile")
+        self._queue.put(_RECONCILE)
 
     def close(self, timeout: float = 30) -> None:
         if self._worker is not None:
@@ -68,14 +78,14 @@ class IndexMaintainer:
             self._worker.join(timeout)
 
     def _run(self) -> None:
-        while (statement := self._queue.get()) is not None:
+        while (task := self._queue.get()) is not None:
             try:
-                for sql in self._missing() if statement == "-- reconcile" else [statement]:
-                    self._execute(sql)
+                for each in self._missing() if task is _RECONCILE else [task]:
+                    self._execute(each)
             except Exception:
-                log.exception("index maintenance failed: %s", statement[:120])
+                log.exception("index maintenance failed: %s", task.sql[:120])
 
-    def _execute(self, sql: str) -> None:
+    def _execute(self, task: _Task) -> None:
         """One statement, retried: a build can fail for reasons that pass (a deadlock with a
         long transaction, the database restarting), and must not stay missing until the next
         start-up."""
@@ -86,9 +96,9 @@ class IndexMaintainer:
                 ) as connection:
                     connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), _LOCK)
                     try:
-                        if sql.startswith("CREATE INDEX"):
-                            _drop_if_invalid(connection, sql)
-                        connection.execute(text(sql))
+                        if task.index is not None:
+                            _drop_if_invalid(connection, task.index)
+                        connection.execute(text(task.sql))
                     finally:
                         # Session-level: it would outlive us on the pooled connection.
                         connection.execute(text("SELECT pg_advisory_unlock(hashtext(:key))"), _LOCK)
@@ -96,10 +106,10 @@ class IndexMaintainer:
             except DBAPIError:
                 if attempt == _ATTEMPTS - 1:
                     raise
-                log.warning("index maintenance failed, retrying: %s", sql[:120])
+                log.warning("index maintenance failed, retrying: %s", task.sql[:120])
                 time.sleep(_RETRY_SECONDS * (attempt + 1))
 
-    def _missing(self) -> list[str]:
+    def _missing(self) -> list[_Task]:
         with self._engine.connect() as connection:
             existing = set(connection.scalars(text(_VALID_INDEXES)))
             rows = connection.execute(
@@ -111,10 +121,10 @@ class IndexMaintainer:
                 ).where(Property.is_deleted.is_(False))
             ).all()
         missing = []
-        for account_id, entity_id, property_id, field_type in rows:
-            statement = _create_statement(account_id, entity_id, property_id, field_type)
-            if statement and property_index_name(account_id, property_id) not in existing:
-                missing.append(statement)
+        for row in rows:
+            task = _create_task(*row)
+            if task is not None and task.index not in existing:
+                missing.append(task)
         return missing
 
 
@@ -130,10 +140,9 @@ _VALID_INDEXES = (
 )
 
 
-def _drop_if_invalid(connection: Connection, create_sql: str) -> None:
+def _drop_if_invalid(connection: Connection, name: str) -> None:
     """A build that failed half-way leaves an INVALID index of that name, which ``IF NOT
     EXISTS`` would then keep forever: drop it first."""
-    name = create_sql.split(" IF NOT EXISTS ", 1)[1].split(" ", 1)[0]
     valid = connection.scalar(
         text(
             "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
