@@ -141,13 +141,16 @@ def peak_rss_mb(pids: list[int]) -> float:
     return peak / 1024
 
 
+def _property_indexes(connection: psycopg.Connection[Any]) -> int:
+    row = connection.execute(
+        "SELECT count(*) FROM pg_indexes WHERE tablename = 'records' AND indexname LIKE 'ix_rp_%'"
+    ).fetchone()
+    return row[0] if row else 0
+
+
 def property_indexes(database_url: str) -> int:
     with psycopg.connect(database_url, autocommit=True) as connection:
-        row = connection.execute(
-            "SELECT count(*) FROM pg_indexes WHERE tablename = 'records' "
-            "AND indexname LIKE 'ix_rp_%'"
-        ).fetchone()
-    return row[0] if row else 0
+        return _property_indexes(connection)
 
 
 def wait_for_indexes(database_url: str, expected: int, timeout: float = 1800) -> None:
@@ -157,7 +160,7 @@ def wait_for_indexes(database_url: str, expected: int, timeout: float = 1800) ->
             building = connection.execute(
                 "SELECT count(*) FROM pg_stat_progress_create_index"
             ).fetchone()
-            if property_indexes(database_url) >= expected and building and building[0] == 0:
+            if _property_indexes(connection) >= expected and building and building[0] == 0:
                 return
             time.sleep(1)
     raise RuntimeError("property indexes were not built in time")
