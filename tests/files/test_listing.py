@@ -34,7 +34,8 @@ def _statements() -> Iterator[list[str]]:
 
 
 def _of_files(statements: list[str]) -> list[str]:
-    return [s for s in statements if "FROM files" in s]
+    """The queries for files (not the record reads that only ask whether a record has any)."""
+    return [s for s in statements if "FROM files" in s and "FROM records" not in s]
 
 
 def _with_files(tenant: Tenant, record_id: str, n: int) -> None:
@@ -79,6 +80,16 @@ def test_one_record_reads_its_files_in_one_query(crm: Crm) -> None:
         record = fetch(crm.tenant, crm.alice)
     assert len(_of_files(statements)) == 1
     assert record["profileImage"]["fileName"] == "p0.png"
+
+
+def test_a_record_without_files_is_read_without_a_files_query(crm: Crm) -> None:
+    fetch(crm.tenant, crm.alice)
+    with _statements() as statements:
+        record = fetch(crm.tenant, crm.alice)
+    assert _of_files(statements) == []
+    assert (record["profileImage"], record["images"], record["attachments"]) == (None, [], [])
+    _with_files(crm.tenant, crm.alice, 0)
+    assert fetch(crm.tenant, crm.alice)["images"][0]["fileName"] == "i0.png"
 
 
 def test_searches_and_the_trash_show_files_too(crm: Crm) -> None:

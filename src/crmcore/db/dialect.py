@@ -36,13 +36,24 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
+_INSERTS_IGNORING_CONFLICTS: dict[tuple[bool, Table], Any] = {}
+
+
 def insert_ignoring_conflicts(session: Session, table: Table, values: dict[str, Any]) -> bool:
-    """Insert one row unless it violates a unique constraint; return whether it was inserted."""
-    insert = pg_insert if is_postgresql(session) else sqlite_insert
-    first_column = next(iter(table.primary_key.columns))
-    # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
-    statement = insert(table).values(**values).on_conflict_do_nothing().returning(first_column)
-    return session.execute(statement).first() is not None
+    """Insert one row unless it violates a unique constraint; return whether it was inserted.
+
+    The statement is built once per table and database (every request inserts its signature
+    through here) and runs on the session's connection, past the ORM's execution layer.
+    """
+    postgresql = is_postgresql(session)
+    statement = _INSERTS_IGNORING_CONFLICTS.get((postgresql, table))
+    if statement is None:
+        insert = pg_insert if postgresql else sqlite_insert
+        first_column = next(iter(table.primary_key.columns))
+        # RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT DO NOTHING.
+        statement = insert(table).on_conflict_do_nothing().returning(first_column)
+        _INSERTS_IGNORING_CONFLICTS[(postgresql, table)] = statement
+    return session.connection().execute(statement, values).first() is not None
 
 
 def insert_many_ignoring_conflicts(
@@ -294,7 +305,7 @@ def skip_commit_flush(session: Session) -> None:
     database crash in the next few hundred milliseconds could forget it, nothing more.
     """
     if is_postgresql(session):
-        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+        session.connection().exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
 
 
 def exact_bitmaps(session: Session) -> None:

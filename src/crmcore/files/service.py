@@ -120,8 +120,11 @@ def _checked_text(value: str | None, field_name: str, limit: int) -> str | None:
 
 def rendered(ctx: Context, records: Sequence[Record]) -> dict[str, dict[str, Any]]:
     """``profileImage``, ``images`` and ``attachments`` of each record (by ID), with freshly
-    signed links; the files of all the records are read in one query."""
+    signed links; the files of all the records are read in one query (none when every record
+    is known to have none)."""
     record_ids = [record.record_id for record in records]
+    if all(record.has_files is False for record in records):
+        record_ids = []
     if not record_ids:
         return {}
     out: dict[str, dict[str, Any]] = {

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Boolean, ForeignKeyConstraint, Index, String, Text, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, query_expression
 
 from crmcore.models.base import Audited, Base
 from crmcore.models.types import AccountIdType, CrmId, Json, UtcDateTime
@@ -61,6 +61,9 @@ class Record(Audited, Base):
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))
+    #: Whether the record has files, where a query loaded it (None: not loaded, unknown); lets
+    #: a read of a record without files skip the query for them.
+    has_files: Mapped[bool | None] = query_expression()
 
 
 class RecordLog(Base):

@@ -3,13 +3,36 @@
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, select
+from sqlalchemy.orm import with_expression
 
 from crmcore.db.dialect import exact_bitmaps, record_has_value
 from crmcore.kernel.repository import AccountRepository
-from crmcore.models import Entity, Record, RecordLog
+from crmcore.models import Entity, Record, RecordLog, StoredFile
 
 _BATCH = 1000
+
+# Built once (the hottest read: constructing and cache-keying it per request cost more than
+# running it). The record's files are only looked up when it has any.
+_RECORD_WITH_ENTITY = (
+    select(Record, Entity)
+    .join(Entity, (Entity.account_id == Record.account_id) & (Entity.entity_id == Record.entity_id))
+    .where(
+        Record.account_id == bindparam("account_id"),
+        Record.workspace_id == bindparam("workspace_id"),
+        Record.record_id == bindparam("record_id"),
+    )
+    .options(
+        with_expression(
+            Record.has_files,
+            exists().where(
+                StoredFile.account_id == Record.account_id,
+                StoredFile.record_id == Record.record_id,
+            ),
+        )
+    )
+)
+_RECORD_WITH_ENTITY_LOCKED = _RECORD_WITH_ENTITY.with_for_update(of=Record)
 
 
 class RecordRepository(AccountRepository[Record]):
@@ -24,17 +47,13 @@ class RecordRepository(AccountRepository[Record]):
     ) -> tuple[Record, Entity] | None:
         """The record and its entity in one round trip; ``lock``: the record's row stays locked
         until commit (concurrent writers of one record queue up and read the winner's row)."""
-        statement = (
-            select(Record, Entity)
-            .join(
-                Entity,
-                (Entity.account_id == Record.account_id) & (Entity.entity_id == Record.entity_id),
-            )
-            .where(self.scope(), Record.record_id == record_id)
-        )
-        if lock:
-            statement = statement.with_for_update(of=Record)
-        row = self.session.execute(statement).one_or_none()
+        statement = _RECORD_WITH_ENTITY_LOCKED if lock else _RECORD_WITH_ENTITY
+        parameters = {
+            "account_id": self.account_id,
+            "workspace_id": self.workspace_id,
+            "record_id": record_id,
+        }
+        row = self.session.execute(statement, parameters).one_or_none()
         return None if row is None else (row[0], row[1])
 
     def by_ids(
