@@ -20,20 +20,21 @@ from crmcore.segments.router import router as segments_router
 API_PREFIX = "/crm-core/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
+# Routes are tried in order, one by one, on every request: the record routers (the busiest)
+# come first. No route of another router can match a "/records/..." path, nor the reverse.
+# Before records: "/records/import/..." and "/records/export/..." must not be taken for a
+# record ID.
+api_router.include_router(imports_router)
+api_router.include_router(exports_router)
+api_router.include_router(records_router)
+api_router.include_router(record_files_router)
+api_router.include_router(relationship_types_router)  # "/relationships/types" is no ID
+api_router.include_router(relationships_router)
 api_router.include_router(activities_router)
 api_router.include_router(entities_router)
 api_router.include_router(events_router)
 api_router.include_router(plans_router)
 api_router.include_router(property_groups_router)
 api_router.include_router(properties_router)
-# Before records: "/records/import/..." must not be taken for a record ID.
-api_router.include_router(imports_router)
-# Before records: "/records/export/..." must not be taken for a record ID.
-api_router.include_router(exports_router)
-api_router.include_router(records_router)
-api_router.include_router(record_files_router)
 api_router.include_router(downloads_router)
-# Types first: "/relationships/types" must not be taken for a relationship ID.
-api_router.include_router(relationship_types_router)
-api_router.include_router(relationships_router)
 api_router.include_router(segments_router)
