@@ -12,16 +12,10 @@ from crmcore.models import Entity, Property
 class EntityRepository(AccountRepository[Entity]):
     model = Entity
 
-    def get(self, entity_id: str, *, lock: bool = False) -> Entity | None:
-        """``lock``: the row stays locked until commit and is read afresh, so that a change
-        derived from it (merged viewSettings, propertyIds, schemaVersion, isDeleted) is never
-        written over a concurrent one."""
-        statement = self.select().where(Entity.entity_id == entity_id)
-        if lock:
-            statement = statement.with_for_update(key_share=True).execution_options(
-                populate_existing=True
-            )
-        return self.session.scalars(statement).one_or_none()
+    key = Entity.entity_id
+    # Properties, records and groups point at entities: their inserts must not wait for a lock
+    # taken to merge viewSettings or bump propertyIds and schemaVersion.
+    row_lock = "no key update"
 
     def list_active(self, keyword: str | None, limit: int | None) -> Sequence[Entity]:
         statement = self.select().where(Entity.is_deleted.is_(False))

@@ -11,7 +11,7 @@ from crmcore.models.file import FilePurpose
 class ExportFileRepository(AccountRepository[StoredFile]):
     model = StoredFile
 
-    def get(self, file_id: str) -> StoredFile | None:
+    def result_file(self, file_id: str) -> StoredFile | None:
         statement = self.select().where(
             StoredFile.file_id == file_id, StoredFile.purpose == FilePurpose.EXPORT
         )

@@ -275,7 +275,7 @@ def result_file(ctx: Context, job: Job) -> StoredFile | None:
     """A completed job's file while it is kept."""
     if job.result_file_id is None:
         return None
-    stored = ExportFileRepository(ctx.session, ctx.caller).get(job.result_file_id)
+    stored = ExportFileRepository(ctx.session, ctx.caller).result_file(job.result_file_id)
     if stored is None or (stored.expires_at is not None and stored.expires_at <= ctx.now):
         return None
     return stored

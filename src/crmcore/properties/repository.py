@@ -11,13 +11,8 @@ from crmcore.models import Property, PropertyGroup
 class PropertyRepository(AccountRepository[Property]):
     model = Property
 
-    def get(self, property_id: str, *, lock: bool = False) -> Property | None:
-        statement = self.select().where(Property.property_id == property_id)
-        if lock:
-            statement = statement.with_for_update(key_share=True).execution_options(
-                populate_existing=True
-            )
-        return self.session.scalars(statement).one_or_none()
+    key = Property.property_id
+    row_lock = "no key update"
 
     def list_live(
         self, entity_ids: Collection[str], keyword: str | None, limit: int

@@ -11,11 +11,7 @@ from crmcore.models import Property, PropertyGroup
 class PropertyGroupRepository(AccountRepository[PropertyGroup]):
     model = PropertyGroup
 
-    def get(self, property_group_id: str, *, lock: bool = False) -> PropertyGroup | None:
-        statement = self.select().where(PropertyGroup.property_group_id == property_group_id)
-        if lock:
-            statement = statement.with_for_update()
-        return self.session.scalars(statement).one_or_none()
+    key = PropertyGroup.property_group_id
 
     def list_for(self, entity_ids: Collection[str], limit: int) -> Sequence[PropertyGroup]:
         statement = (

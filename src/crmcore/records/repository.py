@@ -38,9 +38,7 @@ _RECORD_WITH_ENTITY_LOCKED = _RECORD_WITH_ENTITY.with_for_update(of=Record)
 class RecordRepository(AccountRepository[Record]):
     model = Record
 
-    def get(self, record_id: str) -> Record | None:
-        statement = self.select().where(Record.record_id == record_id)
-        return self.session.scalars(statement).one_or_none()
+    key = Record.record_id
 
     def get_with_entity(
         self, record_id: str, *, lock: bool = False

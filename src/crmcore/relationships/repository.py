@@ -20,13 +20,8 @@ _CHUNK = 500
 class TypeRepository(AccountRepository[RelationshipType]):
     model = RelationshipType
 
-    def get(self, relationship_type_id: str, *, lock: bool = False) -> RelationshipType | None:
-        statement = self.select().where(
-            RelationshipType.relationship_type_id == relationship_type_id
-        )
-        if lock:  # NO KEY UPDATE: links being created (their foreign key) need not wait
-            statement = statement.with_for_update(key_share=True)
-        return self.session.scalars(statement).one_or_none()
+    key = RelationshipType.relationship_type_id
+    row_lock = "no key update"  # links being created (their foreign key) need not wait
 
     def by_ids(self, relationship_type_ids: Collection[str]) -> Sequence[RelationshipType]:
         statement = self.select().where(

@@ -13,11 +13,7 @@ MAX_SEGMENTS_LISTED = 500
 class SegmentRepository(AccountRepository[Segment]):
     model = Segment
 
-    def get(self, segment_id: str, *, lock: bool = False) -> Segment | None:
-        statement = self.select().where(Segment.segment_id == segment_id)
-        if lock:
-            statement = statement.with_for_update()
-        return self.session.scalars(statement).one_or_none()
+    key = Segment.segment_id
 
     def list_for(self, entity_ids: Collection[str]) -> Sequence[Segment]:
         statement = (
