@@ -49,6 +49,22 @@ def test_a_csv_import_creates_one_record_per_row_with_typed_values(owner: Tenant
     assert [log["action"] for log in logs] == ["IMPORT"]
 
 
+def test_characters_special_to_the_bulk_write_arrive_unchanged(owner: Tenant) -> None:
+    """PostgreSQL writes imports with COPY, whose text format gives backslash, tab, newline,
+    carriage return and a lone backslash-N a meaning of their own."""
+    d = deals(owner)
+    tricky = ["a\\b", "tab\there", "line\nbreak", "cr\rhere", "\\N", "\\\\N", 'q"uote\\n', "é 한"]
+    rows = [["Name", "Company", "Notes", "Tags"]]
+    rows += [[text, text, f"{text}!", text] for text in tricky]
+    job = body_of(upload(owner, "", csv_bytes(rows), entityId=d.entity_id))["jobId"]
+    assert wait_for(owner, job)["created"] == len(tricky)
+    found = sorted(records_of(owner, d.entity_id), key=lambda r: tricky.index(r["name"]))
+    assert [r["name"] for r in found] == tricky
+    assert [r["data"][d.ids["TEXT"]] for r in found] == tricky
+    assert [r["data"][d.ids["TEXTAREA"]] for r in found] == [f"{t}!" for t in tricky]
+    assert [r["tags"] for r in found] == [[t] for t in tricky]
+
+
 def test_bad_rows_are_reported_and_skipped_and_good_rows_imported(owner: Tenant) -> None:
     d = deals(owner)
     rows = [

@@ -73,19 +73,29 @@ def insert_many_ignoring_conflicts(
     return len(session.execute(statement, rows).all())
 
 
-# COPY's text format: backslash, tab, newline and carriage return are escaped; NULL is \N.
-_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+def _copy_escaped(text: str) -> str:
+    """COPY's text format: backslash, tab, newline and carriage return are escaped.
+
+    ``str.replace`` scans in C and returns the string itself when there is nothing to replace;
+    ``str.translate`` looked each character up in a dict and was a third of an import's CPU."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("\t", "\\t")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
 
 
 def _copy_text(value: Any, as_json: bool) -> str:
     if value is None:
         return "\\N"
     if as_json:
-        return orjson.dumps(value).decode().translate(_COPY_ESCAPES)
+        # JSON escapes every control character, so only its own backslashes need doubling.
+        return orjson.dumps(value).decode().replace("\\", "\\\\")
     if value is True or value is False:
         return "t" if value else "f"
     if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
+        return _copy_escaped(value)
     if isinstance(value, datetime):
         return value.isoformat()
     return str(value)
