@@ -1,6 +1,8 @@
 """Engine construction: the SQLite pragmas and the PostgreSQL pool live here."""
 
 import json
+import threading
+import weakref
 from typing import Any
 
 import orjson
@@ -42,6 +44,33 @@ def make_engine(settings: Settings) -> Engine:
     )
 
 
+class _WriteWaiters:
+    """The threads of this process waiting for SQLite's write lock.
+
+    SQLite's lock is not fair: a waiter sleeps in its busy handler and retries every 100 ms, so
+    a job committing batch after batch (a new transaction microseconds after the last) took the
+    lock again every time, and a request waiting behind it gave up after its 30 s busy timeout
+    (503). Jobs let the waiters in between their transactions (``yield_to_writers``).
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+
+_WAITERS: "weakref.WeakKeyDictionary[Engine, _WriteWaiters]" = weakref.WeakKeyDictionary()
+
+
+def yield_to_writers(engine: Engine, timeout: float = 2.0) -> None:
+    """SQLite: wait (up to ``timeout``) until the writers waiting in this process have the lock.
+    A no-op elsewhere (PostgreSQL's row locks queue fairly)."""
+    waiters = _WAITERS.get(engine)
+    if waiters is None:
+        return
+    with waiters.changed:
+        waiters.changed.wait_for(lambda: waiters.count == 0, timeout)
+
+
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(
         url,
@@ -61,10 +90,20 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    waiters = _WriteWaiters()
+    _WAITERS[engine] = waiters
+
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
         # Every request writes (at least its replay record); taking the write lock up front makes
         # read-then-write checks (quotas, uniqueness) race-free and avoids SQLITE_BUSY upgrades.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        with waiters.changed:
+            waiters.count += 1
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        finally:
+            with waiters.changed:
+                waiters.count -= 1
+                waiters.changed.notify_all()
 
     return engine

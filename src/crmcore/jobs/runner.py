@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.accounts.members import active_caller
+from crmcore.db.engine import yield_to_writers
 from crmcore.db.session import UnitOfWork, unit_of_work
 from crmcore.jobs.service import WAKE
 from crmcore.kernel.context import Caller, Context
@@ -80,6 +81,9 @@ class JobRun:
             if caller is None or caller.workspace_id != self.job.workspace_id:
                 raise JobFailed("The member who started the job is no longer active")
             yield self._make_context(uow, caller, utc_now())
+        # A job commits batch after batch; on SQLite, requests waiting for the write lock get
+        # it before the next batch does.
+        yield_to_writers(uow.session.get_bind().engine)
 
     def checkpoint(
         self,
