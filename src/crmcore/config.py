@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         le=100_000,
         description="Rows an import commits at once (a crash loses no more than one batch's work)",
     )
+    import_writers: int = Field(
+        default=2,
+        ge=1,
+        le=16,
+        description="PostgreSQL: batches of one import written side by side, each on its own "
+        "connection (they still commit in file order)",
+    )
     export_sync_max: int = Field(
         default=10_000, ge=0, description="Exports up to this many records answer at once"
     )

@@ -1,17 +1,21 @@
-"""The import job: rows are read and converted on one thread while the previous batch is being
-written on another, and every batch commits together with the job's progress.
+"""The import job: rows are read and converted on one thread while earlier batches are being
+written on others, and every batch commits together with the job's progress.
 
 A batch's good rows become records in one bulk write (COPY on PostgreSQL) in the same transaction
 as the checkpoint that counts them, so after a crash the job resumes at the first row that was
-not committed: no row is written twice and none is half-written. A bad row (a value its field
-type refuses, an unknown owner, a link cell naming no record or several) is reported with its
-row number and column and skipped.
+not committed: no row is written twice and none is half-written. On PostgreSQL several batches
+are written side by side (the database's index maintenance is most of an import's work), but
+they commit one after the other in file order, so the committed rows are always a prefix of the
+file. A bad row (a value its field type refuses, an unknown owner, a link cell naming no record
+or several) is reported with its row number and column and skipped.
 """
 
 import gc
 import queue
 import threading
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import islice
@@ -27,6 +31,8 @@ from crmcore.jobs.runner import JobFailed, JobRun
 from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.wire import utc_now
 from crmcore.models import Record, StoredFile
+from crmcore.plans import service as plan_service
+from crmcore.plans.limits import Dimension
 from crmcore.records import service as record_service
 from crmcore.records.service import NewRecord, PreparedRecords
 from crmcore.relationships import service as link_service
@@ -55,6 +61,8 @@ class Target:
     caller: Caller
     postgresql: bool
     batch_rows: int
+    #: Batches written side by side (1: one after the other).
+    writers: int
 
 
 def run(job_run: JobRun) -> None:
@@ -64,11 +72,14 @@ def run(job_run: JobRun) -> None:
         if stored is None or not ctx.blobs.exists(stored.storage_key):
             raise JobFailed("The uploaded file is no longer available")
         book = open_workbook(ctx.blobs.path(stored.storage_key), job.params["fileName"])
+        planned = plan(ctx, book, job.params)
+        postgresql = is_postgresql(ctx.session)
         target = Target(
-            plan(ctx, book, job.params),
+            planned,
             ctx.caller,
-            is_postgresql(ctx.session),
+            postgresql,
             ctx.settings.import_batch_rows,
+            ctx.settings.import_writers if postgresql and _unlimited(ctx, planned) else 1,
         )
     try:
         with _few_collections():
@@ -108,31 +119,108 @@ class _FewCollections:
 _few_collections = _FewCollections()
 
 
+def _unlimited(ctx: Context, planned: Plan) -> bool:
+    """Whether the import's writes count against no quota. A quota check holds the account lock
+    until commit, so a later batch holding it would wait forever for an earlier one's commit:
+    quota-bound imports write their batches one after the other."""
+    limits = plan_service.limits(ctx)
+    links_bound = bool(planned.links) and limits[Dimension.RELATIONSHIPS_MAX] is not None
+    return limits[Dimension.RECORDS_MAX] is None and not links_bound
+
+
 def _import(job_run: JobRun, book: Workbook, target: Target) -> None:
     planned = target.planned
     done = job_run.job.progress
     rows = data_rows(book, planned)
     for _ in islice(rows, done):  # committed before an interruption
         pass
-    for batch in _prefetched(_batches(rows, target)):
+    turns = _CommitTurns()
+
+    def write(turn: int, batch: Batch, progress: int) -> None:
         with job_run.transaction() as ctx:
             # No wait for the WAL flush: a database crash could only forget the last batches
             # together with the checkpoint that counts them, and the job redoes them.
             skip_commit_flush(ctx.session)
             _write(ctx, planned, batch)
-            done += batch.rows
+            turns.wait_for(turn)
             job_run.checkpoint(
                 ctx,
-                progress=done,
+                progress=progress,
                 created=len(batch.good),
                 failed=batch.failed_rows,
                 errors=[error.to_wire() for error in batch.errors],
             )
-        if job_run.stopping:
-            return
+        turns.committed(turn)
+
+    with ThreadPoolExecutor(target.writers, thread_name_prefix="import-writer") as writers:
+        pending: deque[Future[None]] = deque()
+        try:
+            for turn, batch in enumerate(_prefetched(_batches(rows, target))):
+                done += batch.rows
+                pending.append(writers.submit(turns.guarded, turn, write, batch, done))
+                while len(pending) >= target.writers or (pending and pending[0].done()):
+                    pending.popleft().result()
+                    if job_run.stopping:
+                        break
+                if job_run.stopping:
+                    break
+            while pending:
+                pending.popleft().result()
+        except BaseException as error:
+            turns.abandon()  # the later batches roll back instead of waiting for their turn
+            raise _cause(error, pending) from None
+    if job_run.stopping:
+        return
     with job_run.transaction() as ctx:
         # The request counted rows to check the caps; the count of rows read is the truth.
         job_run.checkpoint(ctx, progress=done, total=done)
+
+
+def _cause(error: BaseException, pending: deque[Future[None]]) -> BaseException:
+    """The failure to report: a batch that was only abandoned points at a later one's error."""
+    for future in pending:
+        failure = future.exception()  # waits: every writer has ended before the job does
+        if isinstance(error, _Abandoned) and failure and not isinstance(failure, _Abandoned):
+            error = failure
+    return error
+
+
+class _Abandoned(Exception):
+    """An earlier batch failed: this one must not commit (the file's prefix would have a gap)."""
+
+
+class _CommitTurns:
+    """Batches written side by side commit in file order: each waits for the one before it."""
+
+    def __init__(self) -> None:
+        self._condition = threading.Condition()
+        self._next = 0
+        self._abandoned = False
+
+    def wait_for(self, turn: int) -> None:
+        with self._condition:
+            self._condition.wait_for(lambda: self._next == turn or self._abandoned)
+            if self._abandoned:
+                raise _Abandoned
+
+    def committed(self, turn: int) -> None:
+        with self._condition:
+            self._next = turn + 1
+            self._condition.notify_all()
+
+    def abandon(self) -> None:
+        with self._condition:
+            self._abandoned = True
+            self._condition.notify_all()
+
+    def guarded(
+        self, turn: int, write: Callable[[int, Batch, int], None], batch: Batch, progress: int
+    ) -> None:
+        try:
+            write(turn, batch, progress)
+        except BaseException:
+            self.abandon()
+            raise
 
 
 def _batches(rows: Iterator[Row], target: Target) -> Iterator[Batch]:
