@@ -22,6 +22,9 @@ from tests.imports.helpers import CHANNELS, PROPERTY_NAMES, STAGES, deals, uploa
 
 ROWS = 100_000
 BAD_EVERY = 97
+#: Rows of the exported file imported back (above the synchronous export limit, so the second
+#: export runs as a job too).
+REIMPORTED = 12_000
 FIRST = ["Hong", "Kim", "Lee", "Park", "Choi", "=SUM(A1:A9)", "-minus", "@here", "'quoted", "+1"]
 LAST = ["Gildong", "Cheolsu", "길동", "철수", "🙂 Smile", "O'Brien", "de la Cruz", "Ünal"]
 WORDS = ["acme", "beta", '=HYPERLINK("x")', "gamma", "델타", "-5 units", "@corp", "zeta"]
@@ -134,10 +137,12 @@ def test_a_100k_row_workbook_round_trips_through_import_and_export(
     for index, (got, want) in enumerate(zip(body, good, strict=True)):
         assert got == want, (index, got, want)
 
-    # The exported file, as it is, imports back into another entity and exports the same.
+    # The exported file, as it is, imports back into another entity and exports the same (its
+    # first REIMPORTED rows: the full size is proven above, this checks the export's own format).
     second = deals(owner, "deals-again")
-    again = _workbook(exported_rows[0], iter(exported_rows[1:]))
+    again = _workbook(exported_rows[0], iter(exported_rows[1 : REIMPORTED + 1]))
     job = body_of(upload(owner, "", again, "again.xlsx", entityId=second.entity_id))["jobId"]
     status = wait_for(owner, job, seconds=900)
-    assert (status["created"], status["failed"]) == (len(good), 0)
-    assert [row[1:-2] for row in _export_rows(settings, owner, second.entity_id)[1:]] == body
+    assert (status["created"], status["failed"]) == (REIMPORTED, 0)
+    exported_again = _export_rows(settings, owner, second.entity_id)[1:]
+    assert [row[1:-2] for row in exported_again] == body[:REIMPORTED]
