@@ -122,11 +122,9 @@ def rendered(ctx: Context, records: Sequence[Record]) -> dict[str, dict[str, Any
     """``profileImage``, ``images`` and ``attachments`` of each record (by ID), with freshly
     signed links; the files of all the records are read in one query (none when every record
     is known to have none)."""
-    record_ids = [record.record_id for record in records]
-    if all(record.has_files is False for record in records):
-        record_ids = []
-    if not record_ids:
+    if all(record.has_files is False for record in records):  # also: no records at all
         return {}
+    record_ids = [record.record_id for record in records]
     out: dict[str, dict[str, Any]] = {
         record_id: {"profileImage": None, "images": [], "attachments": []}
         for record_id in record_ids

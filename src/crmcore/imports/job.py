@@ -158,11 +158,9 @@ def _import(job_run: JobRun, book: Workbook, target: Target) -> None:
             for turn, batch in enumerate(_prefetched(_batches(rows, target))):
                 done += batch.rows
                 pending.append(writers.submit(turns.guarded, turn, write, batch, done))
-                while len(pending) >= target.writers or (pending and pending[0].done()):
+                if len(pending) == target.writers:  # at most that many batches in flight
                     pending.popleft().result()
-                    if job_run.stopping:
-                        break
-                if job_run.stopping:
+                if job_run.stopping:  # the batches in flight still commit, in order
                     break
             while pending:
                 pending.popleft().result()

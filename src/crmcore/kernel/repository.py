@@ -32,6 +32,18 @@ class AccountRepository(Generic[M]):
     def select(self) -> Select[M]:
         return select(self.model).where(self.scope())
 
+    @staticmethod
+    def bound_scope(model: Any) -> ColumnElement[bool]:
+        """``scope()`` with bound parameters, for statements built once and run with
+        ``scope_parameters()``."""
+        return and_(
+            model.account_id == bindparam("account_id"),
+            model.workspace_id == bindparam("workspace_id"),
+        )
+
+    def scope_parameters(self, **more: Any) -> dict[str, Any]:
+        return {"account_id": self.account_id, "workspace_id": self.workspace_id, **more}
+
     #: The column naming one row inside the tenant (used by ``get``), and the lock it takes.
     key: ClassVar[Any] = None
     row_lock: ClassVar[RowLock] = "update"
@@ -46,8 +58,7 @@ class AccountRepository(Generic[M]):
         if statement is None:
             model = self.model
             statement = select(model).where(
-                model.account_id == bindparam("account_id"),
-                model.workspace_id == bindparam("workspace_id"),
+                self.bound_scope(model),
                 type(self).key == bindparam("key"),  # not self.key: a descriptor
             )
             if lock:
@@ -55,7 +66,7 @@ class AccountRepository(Generic[M]):
                     key_share=self.row_lock == "no key update"
                 ).execution_options(populate_existing=True)
             _BY_KEY[(type(self), lock)] = statement
-        parameters = {"account_id": self.account_id, "workspace_id": self.workspace_id, "key": key}
+        parameters = self.scope_parameters(key=key)
         found: M | None = self.session.scalars(statement, parameters).one_or_none()
         return found
 

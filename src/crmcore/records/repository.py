@@ -17,11 +17,7 @@ _BATCH = 1000
 _RECORD_WITH_ENTITY = (
     select(Record, Entity)
     .join(Entity, (Entity.account_id == Record.account_id) & (Entity.entity_id == Record.entity_id))
-    .where(
-        Record.account_id == bindparam("account_id"),
-        Record.workspace_id == bindparam("workspace_id"),
-        Record.record_id == bindparam("record_id"),
-    )
+    .where(AccountRepository.bound_scope(Record), Record.record_id == bindparam("record_id"))
     .options(
         with_expression(
             Record.has_files,
@@ -46,11 +42,7 @@ class RecordRepository(AccountRepository[Record]):
         """The record and its entity in one round trip; ``lock``: the record's row stays locked
         until commit (concurrent writers of one record queue up and read the winner's row)."""
         statement = _RECORD_WITH_ENTITY_LOCKED if lock else _RECORD_WITH_ENTITY
-        parameters = {
-            "account_id": self.account_id,
-            "workspace_id": self.workspace_id,
-            "record_id": record_id,
-        }
+        parameters = self.scope_parameters(record_id=record_id)
         row = self.session.execute(statement, parameters).one_or_none()
         return None if row is None else (row[0], row[1])
 
