@@ -2,16 +2,21 @@
 404 for what is not the caller's) before any work, and nothing is written."""
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
 
 from crmcore.app import create_app
 from crmcore.config import Settings
+from crmcore.imports.sheets import CsvWorkbook
 from crmcore.models.account import PlanTier
 from tests.builders import Tenant, TenantFactory, body_of, error_of, new_record
 from tests.entities.test_entities_create_get import create
@@ -253,3 +258,52 @@ def test_json_fields_are_accepted_as_solactl_sends_them(owner: Tenant) -> None:
     assert wait_for(owner, body_of(response)["jobId"])["created"] == 3
     assert [r["name"] for r in records_of(owner, d.entity_id)] == ["Hong", "Kim", "Lee"]
     assert all(r["data"] == {} for r in records_of(owner, d.entity_id))
+
+
+def _server_blocks_writers(settings: Settings) -> bool:
+    """Whether the server holds what another writer would wait for: on SQLite the database's
+    write lock; on PostgreSQL a transaction left open for longer than a statement takes."""
+    if settings.database_url.startswith("sqlite"):
+        path = settings.database_url.removeprefix("sqlite:///")
+        with closing(sqlite3.connect(path, timeout=2, isolation_level=None)) as other:
+            try:
+                other.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                return True
+            other.execute("ROLLBACK")
+            return False
+    time.sleep(0.3)
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.connect() as other:
+            open_transactions = other.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() "
+                    "AND xact_start < clock_timestamp() - interval '250 milliseconds'"
+                )
+            )
+    finally:
+        engine.dispose()
+    return bool(open_transactions)
+
+
+def test_counting_a_file_keeps_no_writer_waiting(
+    settings: Settings, owner: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Counting a large workbook's rows takes seconds; other requests must not wait on it."""
+    d = deals(owner)
+    seen: list[bool] = []
+    count_rows = CsvWorkbook.row_count
+
+    def counting(book: CsvWorkbook, sheet: str) -> int:
+        seen.append(_server_blocks_writers(settings))
+        return count_rows(book, sheet)
+
+    monkeypatch.setattr(CsvWorkbook, "row_count", counting)
+    content = csv_bytes([["Name"], ["a"], ["b"]])
+    preview = body_of(upload(owner, "/preview", content, entityId=d.entity_id))
+    assert preview["totalRows"] == 2
+    job = body_of(upload(owner, "", content, entityId=d.entity_id))["jobId"]
+    assert wait_for(owner, job)["created"] == 2
+    assert seen[:2] == [False, False]
