@@ -19,7 +19,7 @@ from crmcore.api.deps import build_context
 from crmcore.api.errors import install_error_handlers
 from crmcore.api.middleware import BodyLimitMiddleware, body_limit_for
 from crmcore.api.openapi import OPENAPI_PATH, install_openapi, operation_id
-from crmcore.api.router import api_router
+from crmcore.api.router import include_api
 from crmcore.auth.keys import Authenticator
 from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
 from crmcore.config import Settings
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     install_openapi(app)
-    app.include_router(api_router)
+    include_api(app)
     return app
 
 

@@ -1,6 +1,6 @@
 """Mounts every domain router under ``/crm-core/v1``."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from crmcore.activities.router import router as activities_router
 from crmcore.entities.router import router as entities_router
@@ -19,22 +19,31 @@ from crmcore.segments.router import router as segments_router
 
 API_PREFIX = "/crm-core/v1"
 
-api_router = APIRouter(prefix=API_PREFIX)
 # Routes are tried in order, one by one, on every request: the record routers (the busiest)
 # come first. No route of another router can match a "/records/..." path, nor the reverse.
 # Before records: "/records/import/..." and "/records/export/..." must not be taken for a
-# record ID.
-api_router.include_router(imports_router)
-api_router.include_router(exports_router)
-api_router.include_router(records_router)
-api_router.include_router(record_files_router)
-api_router.include_router(relationship_types_router)  # "/relationships/types" is no ID
-api_router.include_router(relationships_router)
-api_router.include_router(activities_router)
-api_router.include_router(entities_router)
-api_router.include_router(events_router)
-api_router.include_router(plans_router)
-api_router.include_router(property_groups_router)
-api_router.include_router(properties_router)
-api_router.include_router(downloads_router)
-api_router.include_router(segments_router)
+# record ID; "/relationships/types" is no relationship ID.
+DOMAIN_ROUTERS: tuple[APIRouter, ...] = (
+    imports_router,
+    exports_router,
+    records_router,
+    record_files_router,
+    relationship_types_router,
+    relationships_router,
+    activities_router,
+    entities_router,
+    events_router,
+    plans_router,
+    property_groups_router,
+    properties_router,
+    downloads_router,
+    segments_router,
+)
+
+
+def include_api(app: FastAPI) -> None:
+    """Mount every domain router under ``API_PREFIX`` directly on the app: FastAPI matches each
+    level of included routers again on every request, so one level less is measurably cheaper
+    than a router of routers."""
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)

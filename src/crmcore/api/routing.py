@@ -42,8 +42,13 @@ def _too_deep(value: Any) -> bool:
 
 
 def _url_has_nul(request: Request) -> bool:
-    if "\x00" in request.url.path:
+    if "\x00" in request.scope["path"]:  # already percent-decoded
         return True
+    raw_query: bytes = request.scope.get("query_string", b"")
+    # Decoding makes a NUL only of "%00" or a raw NUL: without either (nearly every request) the
+    # query need not be parsed here.
+    if b"%00" not in raw_query and b"\x00" not in raw_query:
+        return False
     return any("\x00" in name + value for name, value in request.query_params.multi_items())
 
 
