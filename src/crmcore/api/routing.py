@@ -1,9 +1,11 @@
 """The route class of every CRM endpoint: strict, NUL-free, shallow JSON and NUL-free URLs, and
 authentication answered before any of these input errors."""
 
+import functools
+import inspect
 import json
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, get_type_hints
 
 import orjson
 from fastapi.exceptions import RequestValidationError
@@ -12,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crmcore.api.deps import authenticate_request
+from crmcore.api.deps import ContextDep, ContextSlot, authenticate_request, request_context
 from crmcore.api.errors import NUL_IN_BODY, NUL_IN_URL, TOO_DEEP
 from crmcore.kernel.errors import ValidationError
 from crmcore.kernel.wire import MAX_JSON_DEPTH, contains_nul, json_depth
@@ -52,13 +54,41 @@ def _url_has_nul(request: Request) -> bool:
     return any("\x00" in name + value for name, value in request.query_params.multi_items())
 
 
+def _opening_context(endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The endpoint, made to open its ``ContextDep`` itself (authenticate, run, commit, all in
+    the worker thread FastAPI runs it in); None when it takes no Context."""
+    hints = get_type_hints(endpoint, include_extras=True)
+    names = [name for name, hint in hints.items() if name != "return" and hint == ContextDep]
+    if not names:
+        return None
+    if inspect.iscoroutinefunction(endpoint) or len(names) > 1:
+        raise TypeError(f"{endpoint.__name__}: ContextDep needs a sync endpoint with one Context")
+    name = names[0]
+
+    @functools.wraps(endpoint)  # FastAPI reads the parameters of the wrapped endpoint
+    def run(**values: Any) -> Any:
+        slot: ContextSlot = values[name]
+        with request_context(slot.request) as ctx:
+            values[name] = ctx
+            return endpoint(**values)
+
+    return run
+
+
 class CrmRoute(APIRoute):
-    """FastAPI parses a JSON body before it runs dependencies, so a malformed body would answer 400
-    to a caller who is not even authenticated. Here the credentials are checked first (and the
-    signature spent) before the parse error is reported; the same for a NUL in the URL."""
+    """Authentication is answered before any input error: FastAPI validates parameters and
+    parses a JSON body before the endpoint opens its Context, so on a validation error the
+    credentials are checked first (and the signature spent) before the error is reported; the
+    same for a NUL in the URL."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        opening = _opening_context(endpoint)
+        self.opens_context = opening is not None
+        super().__init__(path, opening or endpoint, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        authenticates_first = self.opens_context
 
         async def route(request: Request) -> Response:
             if _url_has_nul(request):
@@ -67,7 +97,7 @@ class CrmRoute(APIRoute):
             try:
                 return await handler(StrictJsonRequest(request.scope, request.receive))
             except RequestValidationError as error:
-                if _is_body_parse_error(error):
+                if authenticates_first or _is_body_parse_error(error):
                     await run_in_threadpool(authenticate_request, request)
                 raise
 
