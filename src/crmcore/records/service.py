@@ -155,10 +155,8 @@ def create(ctx: Context, body: RecordCreate) -> Found:
         date_created=ctx.now,
         date_updated=ctx.now,
     )
-    repository.add(record)
     changes = _initial_changes(body.name, values, body.tags, owner_id)
-    repository.add_logs([_log(ctx, record, "CREATE", changes)])
-    ctx.session.flush()
+    repository.insert_new(record, _log(ctx, record, "CREATE", changes))
     return Found(record, schema)
 
 
