@@ -1,6 +1,11 @@
+from urllib.parse import urlsplit
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crmcore.properties.types import FieldType, property_type
+from crmcore.properties.types.url import host_name
 from tests.properties.types.helpers import NO_CHOICES, rejection
 
 URL = property_type(FieldType.URL)
@@ -62,3 +67,43 @@ def test_parse_text(cell: str, stored: str | None) -> None:
 
 def test_parse_text_validates() -> None:
     assert rejection(lambda: URL.parse_text("www.example.com", NO_CHOICES)) == SCHEME
+
+
+_URL_PARTS = st.sampled_from(
+    [
+        "a",
+        "B",
+        "1",
+        ".",
+        "-",
+        "@",
+        ":",
+        "[",
+        "]",
+        "/",
+        "?",
+        "#",
+        "%",
+        "::1",
+        "예",
+        "\uff53",
+        "_",
+        "~",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(scheme=st.sampled_from(["http://", "HTTPS://"]), rest=st.lists(_URL_PARTS, max_size=12))
+def test_host_name_reads_what_urlsplit_reads(scheme: str, rest: list[str]) -> None:
+    """The quick host reading accepts, refuses and finds exactly what the standard parser does."""
+    text = scheme + "".join(rest)
+    try:
+        expected: str | type[ValueError] | None = urlsplit(text).hostname
+    except ValueError:
+        expected = ValueError
+    try:
+        found: str | type[ValueError] | None = host_name(text)
+    except ValueError:
+        found = ValueError
+    assert found == expected
