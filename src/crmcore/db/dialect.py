@@ -81,21 +81,6 @@ def _copy_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
-def _copy_text(value: Any, as_json: bool) -> str:
-    if value is None:
-        return "\\N"
-    if as_json:
-        # JSON escapes every control character, so only its own backslashes need doubling.
-        return orjson.dumps(value).decode().replace("\\", "\\\\")
-    if value is True or value is False:
-        return "t" if value else "f"
-    if isinstance(value, str):
-        return _copy_escaped(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
-
-
 class BulkRows:
     """New rows of one table, prepared for one bulk write away from any session (an import
     prepares them on its reader thread): COPY text lines for PostgreSQL, so that writing them is
@@ -108,13 +93,34 @@ class BulkRows:
         self._json = [isinstance(column.type, JSON) for column in table.columns]
         self.lines: list[str] = []
         self.rows: list[dict[str, Any]] = []
+        # Rows prepared together share their timestamps: each is formatted once.
+        self._instant: datetime | None = None
+        self._instant_text = ""
 
     def add(self, row: dict[str, Any]) -> None:
         """One row with every column of the table."""
         if not self.postgresql:
             self.rows.append(row)
             return
-        texts = map(_copy_text, (row[name] for name in self.columns), self._json)
+        # One loop, no call per value: this runs for every column of every imported row.
+        texts: list[str] = []
+        for name, as_json in zip(self.columns, self._json, strict=True):
+            value = row[name]
+            if value is None:
+                texts.append("\\N")
+            elif as_json:
+                # JSON escapes every control character, so only its backslashes need doubling.
+                texts.append(orjson.dumps(value).decode().replace("\\", "\\\\"))
+            elif isinstance(value, str):
+                texts.append(_copy_escaped(value))
+            elif value is True or value is False:
+                texts.append("t" if value else "f")
+            elif isinstance(value, datetime):
+                if value is not self._instant:
+                    self._instant, self._instant_text = value, value.isoformat()
+                texts.append(self._instant_text)
+            else:
+                texts.append(_copy_escaped(str(value)))
         self.lines.append("\t".join(texts) + "\n")
 
     def write(self, session: Session, keep: Sequence[int] | None = None) -> None:
