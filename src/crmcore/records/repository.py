@@ -22,21 +22,22 @@ from crmcore.models import Entity, Record, RecordLog, StoredFile
 
 _BATCH = 1000
 
+# Read with every record shown: the files of records are only looked up when one has any
+# (``files.service.rendered``), which most never have.
+_WITH_HAS_FILES = with_expression(
+    Record.has_files,
+    exists().where(
+        StoredFile.account_id == Record.account_id, StoredFile.record_id == Record.record_id
+    ),
+)
+
 # Built once (the hottest read: constructing and cache-keying it per request cost more than
-# running it). The record's files are only looked up when it has any.
+# running it).
 _RECORD_WITH_ENTITY = (
     select(Record, Entity)
     .join(Entity, (Entity.account_id == Record.account_id) & (Entity.entity_id == Record.entity_id))
     .where(AccountRepository.bound_scope(Record), Record.record_id == bindparam("record_id"))
-    .options(
-        with_expression(
-            Record.has_files,
-            exists().where(
-                StoredFile.account_id == Record.account_id,
-                StoredFile.record_id == Record.record_id,
-            ),
-        )
-    )
+    .options(_WITH_HAS_FILES)
 )
 _RECORD_WITH_ENTITY_LOCKED = _RECORD_WITH_ENTITY.with_for_update(of=Record)
 
@@ -92,6 +93,7 @@ class RecordRepository(AccountRepository[Record]):
             .where(self.scope(), *conditions)
             .order_by(*order_by)
             .limit(limit)
+            .options(_WITH_HAS_FILES)
         )
         return [(row[0], tuple(row[1:])) for row in self.session.execute(statement)]
 
