@@ -13,8 +13,10 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 from sqlalchemy.orm import with_expression
+from sqlalchemy.orm.attributes import set_committed_value
 
 from crmcore.db.dialect import exact_bitmaps, record_has_value
 from crmcore.kernel.repository import AccountRepository
@@ -45,6 +47,11 @@ _RECORD_WITH_ENTITY_LOCKED = _RECORD_WITH_ENTITY.with_for_update(of=Record)
 # Of the tables, not the classes: an insert of a mapped class takes the ORM's bulk path.
 _INSERT_RECORD = insert(cast(Table, Record.__table__))
 _INSERT_LOG = insert(cast(Table, RecordLog.__table__))
+# The SET clause is made of the columns given with each execution.
+_UPDATE_RECORD = update(cast(Table, Record.__table__)).where(
+    Record.__table__.c.account_id == bindparam("key_account_id"),
+    Record.__table__.c.record_id == bindparam("key_record_id"),
+)
 
 
 def _column_values(row: Any) -> dict[str, Any]:
@@ -140,6 +147,19 @@ class RecordRepository(AccountRepository[Record]):
 
     def add_logs(self, logs: Sequence[RecordLog]) -> None:
         self.session.add_all(logs)
+
+    def write_update(self, record: Record, values: dict[str, Any], log: RecordLog) -> None:
+        """Change a locked record's columns and write its log entry with plain statements (as
+        ``insert_new``); the loaded record takes the new values as already stored, so the
+        session never flushes it and what was read with it (``has_files``) stays."""
+        connection = self.session.connection()
+        connection.execute(
+            _UPDATE_RECORD,
+            {**values, "key_account_id": record.account_id, "key_record_id": record.record_id},
+        )
+        connection.execute(_INSERT_LOG, _column_values(log))
+        for key, value in values.items():
+            set_committed_value(record, key, value)
 
     def insert_new(self, record: Record, log: RecordLog) -> None:
         """Write a new record and its log entry now, with plain INSERTs: an ORM flush of the two

@@ -280,6 +280,7 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
     record, entity = _find(ctx, record_id, lock=True)
     schema = _schema(ctx, entity)
     changes: list[dict[str, Any]] = []
+    updates: dict[str, Any] = {}
     if "data" in body.model_fields_set:
         clear = sees_clear_values(ctx.caller)
         values = validate_data(body.data, schema, current=record.data, clear_values=clear)
@@ -293,22 +294,20 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
             if before != value or type(before) is not type(value):
                 changes.append({"field": f"data.{property_id}", "before": before, "after": value})
         if changes:
-            record.data = data
+            updates["data"] = data
     if "name" in body.model_fields_set and body.name != record.name:
         changes.append({"field": "name", "before": record.name, "after": body.name})
-        record.name = body.name
+        updates["name"] = body.name
     if "tags" in body.model_fields_set and body.tags != list(record.tags):
         changes.append({"field": "tags", "before": list(record.tags), "after": body.tags})
-        record.tags = body.tags
+        updates["tags"] = body.tags
     if "owner_id" in body.model_fields_set and body.owner_id != record.owner_id:
         _check_owner(ctx, body.owner_id)
         changes.append({"field": "ownerId", "before": record.owner_id, "after": body.owner_id})
-        record.owner_id = body.owner_id
+        updates["owner_id"] = body.owner_id
     if changes:
-        record.updated_by = ctx.caller.member_id
-        record.date_updated = ctx.now
-        _repository(ctx).add_logs([_log(ctx, record, "UPDATE", changes)])
-        ctx.session.flush()
+        updates.update(updated_by=ctx.caller.member_id, date_updated=ctx.now)
+        _repository(ctx).write_update(record, updates, _log(ctx, record, "UPDATE", changes))
     return Found(record, schema)
 
 
