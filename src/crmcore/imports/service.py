@@ -117,7 +117,6 @@ def extract_columns(
         first = _head(book, sheet, _WIDTH_PROBE)
         headers, width = _headers(first, has_header)
         data = first[1:] if has_header else first
-        total = book.row_count(sheet)
         columns = []
         for index in range(width):
             samples = []
@@ -132,7 +131,7 @@ def extract_columns(
             "sheets": book.sheets,
             "sheetName": sheet,
             "hasHeader": has_header,
-            "rowCount": max(total - (1 if has_header and total else 0), 0),
+            "rowCount": _data_row_count(book, sheet, has_header),
             "columns": columns,
         }
 
@@ -193,12 +192,16 @@ def _links(ctx: Context, entity: Entity, raw: str | None, width: int) -> list[Li
     return links
 
 
-def _data_row_count(book: Workbook, params: dict[str, Any]) -> int:
-    """The chosen sheet's data rows, counted before the request's first statement: on SQLite a
-    transaction holds the database's write lock from its first statement to its end, and
-    counting a large workbook takes seconds that every other writer would wait for."""
-    has_header = parse_has_header(params.get("hasHeader"))
-    return max(book.row_count(book.sheet(params.get("sheetName"))) - (1 if has_header else 0), 0)
+def _data_row_count(book: Workbook, sheet: str, has_header: bool) -> int:
+    """The sheet's rows without its header row. Counting a large workbook takes seconds: an
+    import counts before the request's first statement, since on SQLite a transaction holds the
+    database's write lock from that statement to its end and every other writer would wait."""
+    return max(book.row_count(sheet) - (1 if has_header else 0), 0)
+
+
+def _params_row_count(book: Workbook, params: dict[str, Any]) -> int:
+    sheet = book.sheet(params.get("sheetName"))
+    return _data_row_count(book, sheet, parse_has_header(params.get("hasHeader")))
 
 
 def data_rows(book: Workbook, plan: Plan) -> Iterator[Row]:
@@ -212,7 +215,7 @@ def preview(ctx: Context, upload: Upload, form: ImportForm) -> dict[str, Any]:
     _check_upload(ctx, upload)
     params = _params(form)
     with _workbook(upload.path, upload.file_name) as book:
-        total = _data_row_count(book, params)
+        total = _params_row_count(book, params)
         planned = plan(ctx, book, params)
         rows = []
         error_count = 0
@@ -262,7 +265,7 @@ def start(ctx: Context, upload: Upload, form: ImportForm, *, skip_automation: bo
     _check_upload(ctx, upload)
     params = {**_params(form), "skipAutomation": skip_automation, "fileName": upload.file_name}
     with _workbook(upload.path, upload.file_name) as book:
-        total = _data_row_count(book, params)
+        total = _params_row_count(book, params)
         planned = plan(ctx, book, params)
     cap = ctx.settings.import_max_rows
     if total > cap:
