@@ -35,8 +35,26 @@ def _run(connection: Connection) -> None:
         compare_type=True,
         include_object=include_object,
     )
-    with context.begin_transaction():
-        context.run_migrations()
+    if dialect != "sqlite":
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    # Batch mode rebuilds a SQLite table by copy, drop and rename: with foreign keys on, dropping
+    # a parent table (entities) would cascade-delete the rows of its children (records). The
+    # pragma is a no-op inside a transaction, so it is set on the driver's connection before the
+    # migrations begin (SQLAlchemy would open one: crmcore's engine begins IMMEDIATE).
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    assert not connection.in_transaction()
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migrations left rows without their parent: {broken[:5]}")
+    finally:
+        driver.execute("PRAGMA foreign_keys=ON")
 
 
 def run_migrations_online() -> None:
