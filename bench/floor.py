@@ -255,7 +255,7 @@ class Floor:
             await (await conn.execute(sql, args)).fetchall()
 
     def params(self, **extra: Any) -> dict[str, Any]:
-        p = self.tenant.property_ids
+        p = self.tenant.data_keys
         return {
             "account": self.tenant.account_id,
             "workspace": self.workspace_id,
@@ -279,7 +279,7 @@ class Floor:
         await conn.commit()
 
     async def create(self, conn: psycopg.AsyncConnection[Any], i: int) -> None:
-        p = self.tenant.property_ids
+        p = self.tenant.data_keys
         data = {
             p["TEXT"]: "Created Co", p["NUMBER"]: i, p["EMAIL"]: f"new{i}@example.com",
             p["CHECKBOX"]: True, p["DATE"]: "2026-04-23", p["DROPDOWN"]: "LEAD",
@@ -304,7 +304,10 @@ class Floor:
              orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now),
         )  # fmt: skip
         changes: list[dict[str, Any]] = [{"field": "name", "before": None, "after": name}]
-        changes += [{"field": f"data.{k}", "before": None, "after": v} for k, v in data.items()]
+        ids = {self.tenant.data_keys[kind]: pid for kind, pid in self.tenant.property_ids.items()}
+        changes += [
+            {"field": f"data.{ids[k]}", "before": None, "after": v} for k, v in data.items()
+        ]
         changes += [{"field": "tags", "before": None, "after": tags}]
         changes += [{"field": "ownerId", "before": None, "after": member}]
         await conn.execute(
@@ -320,7 +323,7 @@ class Floor:
 
         async def update(conn: psycopg.AsyncConnection[Any], i: int) -> None:
             record_id = self.sample_ids[(i * 7) % len(self.sample_ids)]
-            number = self.tenant.property_ids["NUMBER"]
+            number = self.tenant.data_keys["NUMBER"]
             value = rng.randint(0, 1_000_000)
             account, now = self.tenant.account_id, datetime.now(UTC)
             await self.begin(conn, read=False)
@@ -332,7 +335,8 @@ class Floor:
             data[number] = value
             update_args = (orjson.dumps(data).decode(), now, account, record_id)
             await conn.execute(SQL_UPDATE, update_args)
-            changes = [{"field": f"data.{number}", "before": before, "after": value}]
+            number_id = self.tenant.property_ids["NUMBER"]
+            changes = [{"field": f"data.{number_id}", "before": before, "after": value}]
             log_id = new_id(IdKind.LOG, now)
             self.writes.updated.add(record_id)
             self.writes.logs.append(log_id)

@@ -229,12 +229,12 @@ def rows(tenant: Tenant, count: int) -> Iterator[dict[str, Any]]:
     """crmcore's seeded records (``seed.record_rows`` in ``copy_records``'s batches, so the same
     random streams), as NocoDB rows: the name as Title, each property under its name."""
     batch: int = inspect.signature(copy_records).parameters["batch"].default
-    by_id = {property_id: kind for kind, property_id in tenant.property_ids.items()}
+    by_key = {data_key: kind for kind, data_key in tenant.data_keys.items()}
     for start in range(0, count, batch):
         for row in record_rows(tenant, min(batch, count - start), start):
             item: dict[str, Any] = {"Title": row[4]}
-            for property_id, value in orjson.loads(row[5]).items():
-                kind = by_id[property_id]
+            for data_key, value in orjson.loads(row[5]).items():
+                kind = by_key[data_key]
                 item[TITLES[kind]] = ",".join(value) if kind == "MULTI_CHECKBOX" else value
             yield item
 

@@ -33,6 +33,7 @@ from bench.seed import (
     copy_relationships,
     create_deals,
     create_schema,
+    read_data_keys,
 )
 from crmcore import __version__
 from crmcore.accounts import service as account_service
@@ -486,8 +487,10 @@ def main() -> None:
         if args.reuse:
             saved = json.loads(tenant_file.read_text())
             tenant = Tenant(**{**saved, "base_url": base_url})
+            read_data_keys(database_url, tenant)
         else:
             tenant = create_schema(base_url, account_id, key, secret, members)
+            read_data_keys(database_url, tenant)
             tenant_file.write_text(json.dumps({**tenant.__dict__, "base_url": ""}))
             started = time.monotonic()
             copy_records(database_url, tenant, args.records)

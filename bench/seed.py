@@ -4,7 +4,7 @@ path: every value is generated in the stored form the field types produce."""
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,6 +50,8 @@ class Tenant:
     member_ids: list[str]
     entity_id: str
     property_ids: dict[str, str]  # fieldType -> propertyId
+    # fieldType -> the key its values have inside records.data (read from the database)
+    data_keys: dict[str, str] = field(default_factory=dict)
     company_entity_id: str = ""
     relationship_type_id: str = ""  # deals -> companies, seeded
     spare_type_id: str = ""  # deals -> companies, left empty for the create workload
@@ -148,7 +150,7 @@ def relationship_rows(
 def record_rows(tenant: Tenant, count: int, start: int = 0) -> Iterator[tuple[Any, ...]]:
     rng = random.Random(42 + start)
     base = datetime(2025, 1, 1, tzinfo=UTC)
-    p = tenant.property_ids
+    p = tenant.data_keys
     for i in range(start, start + count):
         moment = base + timedelta(milliseconds=i * 7)
         words = rng.sample(WORDS, 2)
@@ -196,6 +198,18 @@ COLUMNS = (
     "account_id, record_id, entity_id, workspace_id, name, data, tags, owner_id, is_deleted, "
     "created_by, updated_by, date_created, date_updated"
 )
+
+
+def read_data_keys(database_url: str, tenant: Tenant) -> None:
+    """Fill ``tenant.data_keys``: the seeded rows store values under them."""
+    kinds = {property_id: kind for kind, property_id in tenant.property_ids.items()}
+    with psycopg.connect(database_url) as connection:
+        rows = connection.execute(
+            "SELECT property_id, data_key FROM properties "
+            "WHERE account_id = %s AND property_id = ANY(%s)",
+            (tenant.account_id, list(kinds)),
+        ).fetchall()
+    tenant.data_keys = {kinds[property_id]: data_key for property_id, data_key in rows}
 
 
 def copy_records(database_url: str, tenant: Tenant, count: int, batch: int = 50_000) -> None:

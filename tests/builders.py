@@ -6,6 +6,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from httpx2 import Response
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from crmcore.accounts import service as account_service
 from crmcore.config import Settings
@@ -14,7 +15,7 @@ from crmcore.db.session import make_session_factory
 from crmcore.kernel.ids import IdKind, new_id
 from crmcore.kernel.secrets import SecretBox
 from crmcore.kernel.wire import utc_now
-from crmcore.models import Record
+from crmcore.models import Property, Record
 from crmcore.models.account import PlanTier, Role
 from tests.signing import sign
 
@@ -125,10 +126,12 @@ class TenantFactory:
     def insert_record(
         self, tenant: Tenant, entity_id: str, data: dict[str, Any], *, trashed: bool = False
     ) -> str:
-        """A record written straight to the table (until the Records API exists)."""
+        """A record written straight to the table (values that the API would not accept), its
+        ``data`` given per property ID."""
         now = utc_now()
         record_id = new_id(IdKind.RECORD, now)
         with self._sessions.begin() as session:
+            keys = data_keys(session, tenant.account_id, entity_id)
             session.add(
                 Record(
                     account_id=tenant.account_id,
@@ -136,7 +139,7 @@ class TenantFactory:
                     entity_id=entity_id,
                     workspace_id="",
                     name="",
-                    data=data,
+                    data={keys[property_id]: value for property_id, value in data.items()},
                     tags=[],
                     is_deleted=trashed,
                     deleted_at=now if trashed else None,
@@ -152,7 +155,10 @@ class TenantFactory:
         with self._sessions.begin() as session:
             record = session.get(Record, (account_id, record_id))
             assert record is not None
-            return dict(record.data)
+            # Stored under data keys; named here by property ID, deleted properties included.
+            keys = data_keys(session, account_id, record.entity_id)
+            ids = {data_key: property_id for property_id, data_key in keys.items()}
+            return {ids[key]: value for key, value in record.data.items()}
 
     def count_records(self, account_id: str) -> int:
         with self._sessions.begin() as session:
@@ -164,3 +170,13 @@ class TenantFactory:
     def revoke(self, api_key: str) -> None:
         with self._sessions.begin() as session:
             account_service.revoke_key(session, api_key)
+
+
+def data_keys(session: Session, account_id: str, entity_id: str) -> dict[str, str]:
+    """The ``data_key`` of each property of the entity (deleted ones included)."""
+    rows = session.execute(
+        select(Property.property_id, Property.data_key).where(
+            Property.account_id == account_id, Property.entity_id == entity_id
+        )
+    )
+    return dict(rows.all())

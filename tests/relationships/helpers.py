@@ -20,8 +20,8 @@ from tests.builders import UNKNOWN_ENTITY as UNKNOWN_ENTITY
 from tests.builders import UNKNOWN_RECORD as UNKNOWN_RECORD
 from tests.builders import Tenant as Tenant
 from tests.builders import body_of as body_of
+from tests.builders import data_keys, new_record
 from tests.builders import error_of as error_of
-from tests.builders import new_record
 from tests.entities.test_entities_create_get import create
 
 TYPE_ID = re.compile(r"^CRMRT1\d{15}[0-9A-Za-z]{11}$")
@@ -126,7 +126,7 @@ def insert_records(
                 "entity_id": entity_id,
                 "workspace_id": "",
                 "name": name,
-                "data": data[index] if data is not None else {},
+                "data": data[index] if data is not None else {},  # per property ID here
                 "tags": [],
                 "owner_id": tenant.member_id,
                 "is_deleted": False,
@@ -139,6 +139,9 @@ def insert_records(
     engine = make_engine(settings)
     try:
         with make_session_factory(engine).begin() as session:
+            keys = data_keys(session, tenant.account_id, entity_id)
+            for row in rows:
+                row["data"] = {keys[pid]: value for pid, value in row["data"].items()}
             session.execute(insert(Record), rows)
     finally:
         engine.dispose()

@@ -178,9 +178,9 @@ def migration_lock(connection: Connection) -> Iterator[None]:
         connection.commit()
 
 
-def record_has_value(session: Session, property_id: str) -> ColumnElement[bool]:
-    """``records.data`` holds a value for the property (property IDs are alphanumeric)."""
-    return json_access(session).has(Record.data, property_id)
+def record_has_value(session: Session, data_key: str) -> ColumnElement[bool]:
+    """``records.data`` holds a value under the key (a property's ``data_key``)."""
+    return json_access(session).has(Record.data, data_key)
 
 
 class JsonAccess:
@@ -188,7 +188,7 @@ class JsonAccess:
 
     SQLite reads them with JSON1 (``json_extract``, ``json_each``); PostgreSQL with JSONB
     operators, using containment (``@>``) for equality so the GIN index on ``records.data`` serves
-    it. Property IDs reach here only after being resolved against the entity's properties.
+    it. Keys are properties' ``data_key``s, resolved against the entity's properties first.
     """
 
     postgresql: bool
@@ -280,7 +280,7 @@ def property_index_name(account_id: str, property_id: str) -> str:
 
 
 def property_index_sql(
-    account_id: str, entity_id: str, property_id: str, sort_kind: str
+    account_id: str, entity_id: str, property_id: str, data_key: str, sort_kind: str
 ) -> str | None:
     """PostgreSQL: a partial index over one property's values in one entity, in the exact form the
     record queries sort and compare by (``records/query``), so sorts and ranges walk an index.
@@ -290,13 +290,13 @@ def property_index_sql(
     """
     if sort_kind == "none":
         return None
-    for value in (account_id, entity_id, property_id):
+    for value in (account_id, entity_id, property_id, data_key):
         if not _SAFE_ID.match(value):
             raise ValueError(f"unexpected identifier {value!r}")
     expression = {
-        "text": f"(lower(data ->> '{property_id}') COLLATE \"C\")",
-        "jsonb": f"(data -> '{property_id}')",
-        "ordinal": f"((data ->> '{property_id}') COLLATE \"C\")",
+        "text": f"(lower(data ->> '{data_key}') COLLATE \"C\")",
+        "jsonb": f"(data -> '{data_key}')",
+        "ordinal": f"((data ->> '{data_key}') COLLATE \"C\")",
     }[sort_kind]
     name = property_index_name(account_id, property_id)
     return (

@@ -261,6 +261,12 @@ def append_property(ctx: Context, entity: Entity, property_id: str) -> None:
     schema_changed(entity)
 
 
+def issue_data_key(entity: Entity) -> str:
+    """The key a new property's values get in ``records.data`` (the entity is locked)."""
+    entity.data_keys_issued = (entity.data_keys_issued or 0) + 1
+    return str(entity.data_keys_issued)
+
+
 def schema_changed(entity: Entity) -> None:
     """Properties of the entity were added, changed or deleted (invalidates cached schemas)."""
     entity.schema_version = (entity.schema_version or 0) + 1

@@ -124,7 +124,7 @@ class Layout:
 
     def row(self, record: Record, *, clear_values: bool) -> Row:
         data = record.data
-        values = [_cell(view, data.get(view.property_id), clear_values) for view in self.columns]
+        values = [_cell(view, data.get(view.data_key), clear_values) for view in self.columns]
         return [
             record.record_id,
             record.name,

@@ -30,14 +30,18 @@ from crmcore.imports.sheets import Row, Workbook, open_workbook
 from crmcore.jobs.runner import JobFailed, JobRun
 from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.wire import utc_now
-from crmcore.models import Record, StoredFile
+from crmcore.models import StoredFile
 from crmcore.plans import service as plan_service
 from crmcore.plans.limits import Dimension
 from crmcore.records import service as record_service
 from crmcore.records.service import NewRecord, PreparedRecords
 from crmcore.relationships import service as link_service
-from crmcore.relationships.bulk import field_text, lowered_alike_everywhere, match_key
-from crmcore.relationships.schemas import FieldRef
+from crmcore.relationships.bulk import (
+    field_text,
+    field_value,
+    lowered_alike_everywhere,
+    match_key,
+)
 
 _IN_CHUNK = 1000
 _DONE = object()
@@ -245,7 +249,7 @@ def _prepared(batch: Batch, target: Target) -> Batch:
     member_id = target.caller.member_id
     batch.prepared = record_service.prepare_many(
         target.caller,
-        target.planned.entity.entity_id,
+        target.planned.schema,
         [
             NewRecord(row.name, row.data, row.tags, row.owner_id if row.owner_given else member_id)
             for row in batch.good
@@ -347,9 +351,6 @@ def _resolve_link(
     targets: dict[int, dict[int, str]],
 ) -> list[RowValues]:
     """Keep the rows whose link cell names exactly one record (or is empty)."""
-    field_ref = FieldRef(
-        type="property" if link.property_id else "name", property_id=link.property_id
-    )
     keys = {match_key(row.links[link.column]) for row in rows if link.column in row.links}
     keys.discard(None)
     found: dict[Any, list[str]] = {}
@@ -359,9 +360,9 @@ def _resolve_link(
     narrow = all(lowered_alike_everywhere(value) for value in values)
     chunks = [values[i : i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)]
     for chunk in chunks if narrow else [[]]:
-        conditions = [field_text(ctx, field_ref).in_(chunk)] if narrow else []
+        conditions = [field_text(ctx, link.data_key).in_(chunk)] if narrow else []
         for record in record_service.live_visible_of_entity(ctx, link.entity_id, conditions):
-            key = match_key(_read(record, link.property_id))
+            key = match_key(field_value(record, link.data_key))
             if key in keys:
                 found.setdefault(key, []).append(record.record_id)
     chosen: dict[int, str] = {}
@@ -385,7 +386,3 @@ def _resolve_link(
         batch.failed_rows += 1
     targets[link.column] = chosen
     return kept
-
-
-def _read(record: Record, property_id: str | None) -> Any:
-    return record.name if property_id is None else record.data.get(property_id)

@@ -121,7 +121,8 @@ class Link:
     entity_id: str
     relationship_type_id: str
     swapped: bool
-    property_id: str | None
+    #: Where the matched values live in the other entity's records (None: match names).
+    data_key: str | None
 
 
 def parse_link_configs(raw: Any) -> list[LinkConfig]:

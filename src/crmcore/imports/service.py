@@ -176,18 +176,18 @@ def _links(ctx: Context, entity: Entity, raw: str | None, width: int) -> list[Li
                 )
             rtype = between[0]
         orientation = link_service.orient(ctx, rtype, entity.entity_id, other.entity_id)
-        property_id = None
+        data_key = None
         match = config.match_field
         if match is not None and match.type == "property":
-            property_id = match.property_id
-            other_schema = SCHEMAS.get(ctx.session, other)
-            if property_id not in other_schema.properties:
+            view = SCHEMAS.get(ctx.session, other).properties.get(match.property_id or "")
+            if view is None:
                 raise ValidationError(
                     f"{where}.matchField.propertyId: not a property of entity '{other.entity_id}'"
                 )
+            data_key = view.data_key
         links.append(
             Link(column, other.entity_id, rtype.relationship_type_id, orientation.swapped,
-                 property_id)
+                 data_key)
         )  # fmt: skip
     return links
 

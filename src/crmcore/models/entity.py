@@ -50,6 +50,8 @@ class Entity(Audited, Base):
     priority: Mapped[float] = mapped_column(Double)
     # Bumped with every change to the entity's properties: keys the in-process schema cache.
     schema_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # How many ``data_key``s its properties were given (the next is this plus one).
+    data_keys_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))

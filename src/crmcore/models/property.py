@@ -40,11 +40,16 @@ class Property(Audited, Base):
             sqlite_where=text("is_deleted = false AND key IS NOT NULL"),
         ),
         Index(None, "account_id", "entity_id", "date_created"),
+        Index("uq_properties_data_key", "account_id", "entity_id", "data_key", unique=True),
     )
 
     account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)
     property_id: Mapped[str] = mapped_column(CrmId(), primary_key=True)
     entity_id: Mapped[str] = mapped_column(CrmId())
+    #: The key of this property's values inside ``records.data``: short ("1", "2", ...) because
+    #: a record stores one per value, issued once per entity and never reused (a deleted
+    #: property's values stay stored under it, hidden).
+    data_key: Mapped[str] = mapped_column(String(10))
     workspace_id: Mapped[str] = mapped_column(String(32), default="")
     name: Mapped[str] = mapped_column(String(100))
     key: Mapped[str | None] = mapped_column(String(63))

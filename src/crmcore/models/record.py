@@ -1,4 +1,5 @@
-"""Records: one row per record, property values in one JSON document keyed by property ID."""
+"""Records: one row per record, property values in one JSON document keyed by each property's
+short ``data_key`` (see ``Property.data_key``)."""
 
 from datetime import datetime
 from typing import Any

@@ -39,10 +39,10 @@ _RECONCILE = _Task("-- reconcile")
 
 
 def _create_task(
-    account_id: str, entity_id: str, property_id: str, field_type: str
+    account_id: str, entity_id: str, property_id: str, data_key: str, field_type: str
 ) -> _Task | None:
     kind = _SORT_KIND[property_type(field_type).value_kind]
-    sql = property_index_sql(account_id, entity_id, property_id, kind)
+    sql = property_index_sql(account_id, entity_id, property_id, data_key, kind)
     return None if sql is None else _Task(sql, property_index_name(account_id, property_id))
 
 
@@ -61,7 +61,9 @@ class IndexMaintainer:
     def rebuild(self, prop: Property, *, drop_first: bool) -> None:
         if drop_first:
             self.drop(prop.account_id, prop.property_id)
-        task = _create_task(prop.account_id, prop.entity_id, prop.property_id, prop.field_type)
+        task = _create_task(
+            prop.account_id, prop.entity_id, prop.property_id, prop.data_key, prop.field_type
+        )
         if task is not None:
             self._queue.put(task)
 
@@ -117,6 +119,7 @@ class IndexMaintainer:
                     Property.account_id,
                     Property.entity_id,
                     Property.property_id,
+                    Property.data_key,
                     Property.field_type,
                 ).where(Property.is_deleted.is_(False))
             ).all()

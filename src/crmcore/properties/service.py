@@ -112,6 +112,7 @@ def create_many(
             account_id=ctx.caller.account_id,
             property_id=new_id(IdKind.PROPERTY, ctx.now),
             entity_id=item.entity_id,
+            data_key=entity_service.issue_data_key(entities[item.entity_id]),
             workspace_id=ctx.caller.workspace_id,
             name=item.name,
             key=item.key,

@@ -19,7 +19,7 @@ def convert_stored_values(
     converted: dict[str, Any] = {}
     total = failed = 0
     # Trashed records included: a restore must not bring back a value of the wrong type.
-    for record_id, stored in record_service.property_values(ctx, prop.entity_id, prop.property_id):
+    for record_id, stored in record_service.property_values(ctx, prop.entity_id, prop.data_key):
         total += 1
         try:
             value = convert(stored, source, target, choices)
@@ -35,4 +35,4 @@ def convert_stored_values(
             "nothing was changed"
         )
     if converted:
-        record_service.set_property_values(ctx, prop.entity_id, prop.property_id, converted)
+        record_service.set_property_values(ctx, prop.entity_id, prop.data_key, converted)

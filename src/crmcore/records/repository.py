@@ -178,7 +178,7 @@ class RecordRepository(AccountRepository[Record]):
         statement = statement.order_by(RecordLog.log_id.desc()).limit(limit)
         return self.session.scalars(statement).all()
 
-    def property_values(self, entity_id: str, property_id: str) -> Iterator[tuple[str, Any]]:
+    def property_values(self, entity_id: str, data_key: str) -> Iterator[tuple[str, Any]]:
         """(record ID, stored value) of each record holding a value, trashed records included;
         the records stay locked until commit (the values are written back converted, and a
         concurrent update of the record must neither be overwritten nor overwrite them)."""
@@ -187,18 +187,16 @@ class RecordRepository(AccountRepository[Record]):
             .where(
                 self.scope(),
                 Record.entity_id == entity_id,
-                record_has_value(self.session, property_id),
+                record_has_value(self.session, data_key),
             )
             .order_by(Record.record_id)
             .with_for_update(key_share=True)
             .execution_options(yield_per=_BATCH)
         )
         for record_id, data in self.session.execute(statement):
-            yield record_id, data[property_id]
+            yield record_id, data[data_key]
 
-    def set_property_values(
-        self, entity_id: str, property_id: str, values: Mapping[str, Any]
-    ) -> None:
+    def set_property_values(self, entity_id: str, data_key: str, values: Mapping[str, Any]) -> None:
         """Write one property's value on many records; ``None`` removes the value."""
         record_ids: Sequence[str] = list(values)
         for start in range(0, len(record_ids), _BATCH):
@@ -210,8 +208,8 @@ class RecordRepository(AccountRepository[Record]):
                 data = dict(record.data)
                 value = values[record.record_id]
                 if value is None:
-                    data.pop(property_id, None)
+                    data.pop(data_key, None)
                 else:
-                    data[property_id] = value
+                    data[data_key] = value
                 record.data = data
         self.session.flush()

@@ -146,7 +146,7 @@ def create(ctx: Context, body: RecordCreate) -> Found:
         entity_id=entity.entity_id,
         workspace_id=ctx.caller.workspace_id,
         name=body.name,
-        data=values,
+        data=schema.stored(values),
         tags=body.tags,
         owner_id=owner_id,
         is_deleted=False,
@@ -172,7 +172,8 @@ def ensure_room_for(ctx: Context, new_records: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class NewRecord:
-    """A record to create in bulk, its values already validated (see ``validate_data``)."""
+    """A record to create in bulk, its values (per property ID) already validated (see
+    ``validate_data``)."""
 
     name: str
     data: dict[str, Any]
@@ -191,7 +192,7 @@ class PreparedRecords:
 
 def prepare_many(
     caller: Caller,
-    entity_id: str,
+    schema: EntitySchema,
     new: Sequence[NewRecord],
     now: datetime,
     *,
@@ -206,6 +207,7 @@ def prepare_many(
     # dateCreated, then recordId).
     record_ids = new_ids(IdKind.RECORD, now, len(new))
     log_ids = new_ids(IdKind.LOG, now, len(new))
+    entity_id = schema.entity_id
     for item, record_id, log_id in zip(new, record_ids, log_ids, strict=True):
         records.add(
             {
@@ -214,7 +216,7 @@ def prepare_many(
                 "entity_id": entity_id,
                 "workspace_id": caller.workspace_id,
                 "name": item.name,
-                "data": item.data,
+                "data": schema.stored(item.data),
                 "tags": item.tags,
                 "owner_id": item.owner_id,
                 "is_deleted": False,
@@ -286,11 +288,12 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
         values = validate_data(body.data, schema, current=record.data, clear_values=clear)
         data = dict(record.data)
         for property_id, value in values.items():
-            before = data.get(property_id)
+            data_key = schema.properties[property_id].data_key
+            before = data.get(data_key)
             if value is None:
-                data.pop(property_id, None)
+                data.pop(data_key, None)
             else:
-                data[property_id] = value
+                data[data_key] = value
             if before != value or type(before) is not type(value):
                 changes.append({"field": f"data.{property_id}", "before": before, "after": value})
         if changes:
@@ -533,14 +536,14 @@ def purge_at(record: Record) -> str | None:
 # --- used by other domains -------------------------------------------------------------------
 
 
-def property_values(ctx: Context, entity_id: str, property_id: str) -> Iterator[tuple[str, Any]]:
-    return _repository(ctx).property_values(entity_id, property_id)
+def property_values(ctx: Context, entity_id: str, data_key: str) -> Iterator[tuple[str, Any]]:
+    return _repository(ctx).property_values(entity_id, data_key)
 
 
 def set_property_values(
-    ctx: Context, entity_id: str, property_id: str, values: Mapping[str, Any]
+    ctx: Context, entity_id: str, data_key: str, values: Mapping[str, Any]
 ) -> None:
-    _repository(ctx).set_property_values(entity_id, property_id, values)
+    _repository(ctx).set_property_values(entity_id, data_key, values)
 
 
 def lock_for_change(ctx: Context, record_id: str) -> Record:

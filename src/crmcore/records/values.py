@@ -19,6 +19,8 @@ from crmcore.properties.types import Choices, FieldType, InvalidValue, PropertyT
 @dataclass(frozen=True, slots=True)
 class PropertyView:
     property_id: str
+    #: Where its values live in ``records.data`` (see ``Property.data_key``).
+    data_key: str
     name: str
     field_type: FieldType
     choices: Choices
@@ -32,15 +34,20 @@ class PropertyView:
 
 @dataclass(frozen=True, slots=True)
 class EntitySchema:
-    """The live properties of one entity, as record reads and writes need them."""
+    """The live properties of one entity, as record reads and writes need them.
+
+    The API names values by property ID; ``records.data`` stores them under each property's
+    short ``data_key``. ``stored`` and ``render_data`` translate between the two."""
 
     entity_id: str
     properties: Mapping[str, PropertyView]
+    by_data_key: Mapping[str, PropertyView]
 
     @classmethod
     def load(cls, session: Session, account_id: str, entity_id: str) -> "EntitySchema":
         statement = select(
             Property.property_id,
+            Property.data_key,
             Property.name,
             Property.field_type,
             Property.options,
@@ -54,6 +61,7 @@ class EntitySchema:
         views = {
             row.property_id: PropertyView(
                 row.property_id,
+                row.data_key,
                 row.name,
                 FieldType(row.field_type),
                 Choices.of(row.options),
@@ -62,7 +70,17 @@ class EntitySchema:
             )
             for row in session.execute(statement)
         }
-        return cls(entity_id, views)
+        return cls(entity_id, views, {view.data_key: view for view in views.values()})
+
+    def stored(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Values per property ID (validated) in their stored form, keyed by data key."""
+        properties = self.properties
+        return {properties[property_id].data_key: v for property_id, v in values.items()}
+
+    def current_values(self, stored: Mapping[str, Any]) -> dict[str, Any]:
+        """The stored values of live properties, per property ID (unrendered)."""
+        views = self.by_data_key
+        return {views[key].property_id: v for key, v in stored.items() if key in views}
 
 
 class SchemaCache:
@@ -104,7 +122,8 @@ def validate_data(
     current: Mapping[str, Any] | None = None,
     clear_values: bool = True,
 ) -> dict[str, Any]:
-    """Normalised values per property ID; ``None`` means "clear this value"."""
+    """Normalised values per property ID; ``None`` means "clear this value". ``current`` is
+    the record's stored ``data`` (keyed by data key)."""
     unknown = [key for key in data if key not in schema.properties]
     if unknown:
         listed = ", ".join(f"'{key[:64]}'" for key in unknown[:5])
@@ -114,8 +133,8 @@ def validate_data(
         view = schema.properties[property_id]
         kind = view.type
         # A MEMBER sending back the masked rendering it was shown must not destroy the value.
-        shown_masked = not clear_values and view.is_masked and current and property_id in current
-        if shown_masked and value == kind.mask(current[property_id]):  # type: ignore[index]
+        stored = current.get(view.data_key) if current and view.is_masked else None
+        if not clear_values and stored is not None and value == kind.mask(stored):
             continue
         try:
             result[property_id] = kind.normalise(value, view.choices)
@@ -127,14 +146,16 @@ def validate_data(
 def render_data(
     stored: Mapping[str, Any], schema: EntitySchema, *, clear_values: bool
 ) -> dict[str, Any]:
-    """Values of live properties only (deleted properties' values stay stored but hidden)."""
+    """Values of live properties per property ID (deleted properties' values stay stored but
+    hidden)."""
     rendered: dict[str, Any] = {}
-    for property_id, value in stored.items():
-        view = schema.properties.get(property_id)
+    views = schema.by_data_key
+    for data_key, value in stored.items():
+        view = views.get(data_key)
         if view is None or value is None:
             continue
         kind = view.type
-        rendered[property_id] = (
+        rendered[view.property_id] = (
             kind.mask(value) if view.is_masked and not clear_values else kind.to_wire(value)
         )
     return rendered

@@ -128,13 +128,15 @@ def match_key(value: Any) -> Any:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def _read(record: Record, field: FieldRef) -> Any:
-    return record.name if field.type == "name" else record.data.get(field.property_id or "")
+def field_value(record: Record, data_key: str | None) -> Any:
+    """The record's name (``data_key`` None) or its value under a property's data key."""
+    return record.name if data_key is None else record.data.get(data_key)
 
 
-def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> None:
+def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> str | None:
+    """The field's data key in the entity's records (None: the name)."""
     if field.type == "name":
-        return
+        return None
     schema = SCHEMAS.get(ctx.session, entity_service.get_accessible(ctx, entity_id))
     view = schema.properties.get(field.property_id or "")
     if view is None:
@@ -144,13 +146,15 @@ def _check_field(ctx: Context, entity_id: str, field: FieldRef, where: str) -> N
         )
     if view.is_masked and not sees_clear_values(ctx.caller):
         raise Forbidden(f"{where}.propertyId: masked values cannot be matched by a MEMBER")
+    return view.data_key
 
 
-def field_text(ctx: Context, field: FieldRef) -> ColumnElement[Any]:
-    """The field as lower-cased, trimmed SQL text, to narrow counterparts inside the database."""
-    if field.type == "name":
+def field_text(ctx: Context, data_key: str | None) -> ColumnElement[Any]:
+    """The name (``data_key`` None) or a property's value as lower-cased, trimmed SQL text, to
+    narrow counterparts inside the database."""
+    if data_key is None:
         return func.lower(func.trim(Record.name, _WHITESPACE))
-    text = json_access(ctx.session).text(Record.data, field.property_id or "")
+    text = json_access(ctx.session).text(Record.data, data_key)
     return func.lower(func.trim(text, _WHITESPACE))
 
 
@@ -172,10 +176,15 @@ def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
             f"relationship type '{rtype.relationship_type_id}'"
         )
     orientation = link_service.orient(ctx, rtype, body.source_entity_id, counter_entity_id)
+    my_keys: list[str | None] = []
+    counter_keys: list[str | None] = []
     for index, criterion in enumerate(body.criteria):
-        _check_field(ctx, body.source_entity_id, criterion.my_field, f"criteria[{index}].myField")
-        _check_field(
-            ctx, counter_entity_id, criterion.counter_field, f"criteria[{index}].counterField"
+        where = f"criteria[{index}]"
+        my_keys.append(
+            _check_field(ctx, body.source_entity_id, criterion.my_field, f"{where}.myField")
+        )
+        counter_keys.append(
+            _check_field(ctx, counter_entity_id, criterion.counter_field, f"{where}.counterField")
         )
     too_many = f"sourceFilter selects more than {MAX_MATCH_SOURCES_BY_FILTER} records"
     source_ids = _sources(
@@ -189,10 +198,10 @@ def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
     sources = record_service.live_visible(ctx, source_ids)
     keys: dict[str, tuple[Any, ...]] = {}
     for record_id in source_ids:
-        key = tuple(match_key(_read(sources[record_id], c.my_field)) for c in body.criteria)
+        key = tuple(match_key(field_value(sources[record_id], k)) for k in my_keys)
         if None not in key:
             keys[record_id] = key
-    counterparts = _counterparts(ctx, counter_entity_id, body, keys)
+    counterparts = _counterparts(ctx, counter_entity_id, counter_keys, keys)
     pairs: list[tuple[str, str]] = []
     for record_id, key in keys.items():
         found = [c for c in counterparts.get(key, []) if c != record_id]
@@ -202,14 +211,17 @@ def bulk_match(ctx: Context, body: BulkMatch) -> BulkResult:
 
 
 def _counterparts(
-    ctx: Context, entity_id: str, body: BulkMatch, keys: dict[str, tuple[Any, ...]]
+    ctx: Context,
+    entity_id: str,
+    data_keys: list[str | None],
+    keys: dict[str, tuple[Any, ...]],
 ) -> dict[tuple[Any, ...], list[str]]:
     """Counterpart record IDs by match key, oldest first. The database narrows by the first
     criterion when the sources' values there are text every database lowers alike; every
     criterion is then checked here."""
     if not keys:
         return {}
-    first = body.criteria[0].counter_field
+    first = data_keys[0]
     first_values = {key[0] for key in keys.values()}
     narrow = all(lowered_alike_everywhere(value) for value in first_values)
     chunks: list[list[Any]] = [[]]
@@ -221,7 +233,7 @@ def _counterparts(
     for chunk in chunks:
         extra = [field_text(ctx, first).in_(chunk)] if narrow else []
         for record in record_service.live_visible_of_entity(ctx, entity_id, extra):
-            key = tuple(match_key(_read(record, c.counter_field)) for c in body.criteria)
+            key = tuple(match_key(field_value(record, k)) for k in data_keys)
             if key in wanted:
                 found.setdefault(key, []).append((record.date_created, record.record_id))
     return {key: [rid for _, rid in sorted(ids)] for key, ids in found.items()}

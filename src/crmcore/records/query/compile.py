@@ -153,7 +153,7 @@ class Compiler:
 
     def _present(self, field: FieldRef) -> ColumnElement[bool]:
         if field.prop is not None:
-            return self.json.has(Record.data, field.prop.property_id)
+            return self.json.has(Record.data, field.prop.data_key)
         if field.name == "name":
             return Record.name != ""
         if field.name == "tags":
@@ -170,12 +170,12 @@ class Compiler:
             if self.json.postgresql and field.kind in _NUMERIC_KINDS:
                 matched: ColumnElement[bool] = self.ordered(field) == operand
                 return matched
-            return self.json.equals(Record.data, field.prop.property_id, operand)
+            return self.json.equals(Record.data, field.prop.data_key, operand)
         return field.column == operand  # type: ignore[no-any-return]
 
     def _any_of(self, field: FieldRef, values: list[Any]) -> ColumnElement[bool]:
         if field.kind is ValueKind.OPTIONS:
-            key = field.prop.property_id if field.prop is not None else None
+            key = field.prop.data_key if field.prop is not None else None
             column = Record.data if field.prop is not None else Record.tags
             return self.json.array_has_any(column, key, values)
         if field.prop is not None:
@@ -186,7 +186,7 @@ class Compiler:
         if field.kind not in _TEXT_KINDS:
             return false()
         text = (
-            self.json.text(Record.data, field.prop.property_id)
+            self.json.text(Record.data, field.prop.data_key)
             if field.prop is not None
             else field.column
         )
@@ -196,5 +196,5 @@ class Compiler:
     def ordered(self, field: FieldRef) -> Any:
         if field.prop is not None:
             numeric = field.kind in _NUMERIC_KINDS
-            return self.json.sortable(Record.data, field.prop.property_id, numeric)
+            return self.json.sortable(Record.data, field.prop.data_key, numeric)
         return field.column

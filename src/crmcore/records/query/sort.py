@@ -37,7 +37,7 @@ def parse_sort(specs: list[str], compiler: Compiler) -> list[SortKey]:
         if field.prop is not None:
             expression = compiler.ordered(field)
             if field.kind in (ValueKind.TEXT, ValueKind.OPTION):
-                text = func.lower(compiler.json.text(Record.data, field.prop.property_id))
+                text = func.lower(compiler.json.text(Record.data, field.prop.data_key))
                 expression = compiler.json.code_point_order(text)
             keys.append(SortKey(field.name, descending, expression, nullable=True))
         elif field.name == "name":
