@@ -50,11 +50,11 @@ class Tenant:
     member_ids: list[str]
     entity_id: str
     property_ids: dict[str, str]  # fieldType -> propertyId
-    # fieldType -> the key its values have inside records.data (read from the database)
-    data_keys: dict[str, str] = field(default_factory=dict)
     company_entity_id: str = ""
     relationship_type_id: str = ""  # deals -> companies, seeded
     spare_type_id: str = ""  # deals -> companies, left empty for the create workload
+    # fieldType -> the key its values have inside records.data (read from the database)
+    data_keys: dict[str, str] = field(default_factory=dict)
 
     def headers(self) -> dict[str, str]:
         return {"Authorization": sign(self.api_key, self.api_secret)}
