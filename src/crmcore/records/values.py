@@ -77,11 +77,6 @@ class EntitySchema:
         properties = self.properties
         return {properties[property_id].data_key: v for property_id, v in values.items()}
 
-    def current_values(self, stored: Mapping[str, Any]) -> dict[str, Any]:
-        """The stored values of live properties, per property ID (unrendered)."""
-        views = self.by_data_key
-        return {views[key].property_id: v for key, v in stored.items() if key in views}
-
 
 class SchemaCache:
     """Per-process cache of entity schemas, keyed by the entity's ``schema_version``: a property
