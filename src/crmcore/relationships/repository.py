@@ -1,9 +1,9 @@
 """Every query of the relationships domain."""
 
 from collections.abc import Collection, Sequence
-from typing import Any
+from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, delete, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from crmcore.db.dialect import insert_many_ignoring_conflicts
@@ -15,6 +15,9 @@ from crmcore.relationships.schemas import MAX_TYPES_LISTED
 SOURCE = aliased(Record, name="source_record")
 TARGET = aliased(Record, name="target_record")
 _CHUNK = 500
+_Columns = TypeVarTuple("_Columns")
+_NEWEST_FIRST = (Relationship.date_created.desc(), Relationship.relationship_id.desc())
+_OLDEST_FIRST = (Relationship.date_created, Relationship.relationship_id)
 
 
 class TypeRepository(AccountRepository[RelationshipType]):
@@ -108,14 +111,38 @@ class RelationshipRepository(AccountRepository[Relationship]):
         lock: bool = False,
     ) -> list[tuple[Relationship, str, str]]:
         """Relationships with their records' names, in one query (records joined twice by key)."""
-        order = (
-            [Relationship.date_created.desc(), Relationship.relationship_id.desc()]
-            if newest_first
-            else [Relationship.date_created, Relationship.relationship_id]
-        )
+        order = _NEWEST_FIRST if newest_first else _OLDEST_FIRST
         statement = (
-            select(Relationship, SOURCE.name, TARGET.name)
-            .join(
+            self._with_records(select(Relationship, SOURCE.name, TARGET.name))
+            .where(*conditions)
+            .order_by(*order)
+            .limit(limit)
+        )
+        if lock:  # the relationship only, not its records
+            statement = statement.with_for_update(of=Relationship)
+        return [(row[0], row[1], row[2]) for row in self.session.execute(statement)]
+
+    def newest_of_walks(
+        self, walks: Sequence[Sequence[ColumnElement[bool]]], limit: int
+    ) -> ColumnElement[bool]:
+        """A condition for ``page``: the relationship is among the ``limit`` newest of one of
+        the ``walks`` (each a set of conditions an index walks, such as one side of a record).
+        The walks run inside the page's own statement and read IDs only."""
+        newest = [
+            self._with_records(select(Relationship.relationship_id))
+            .where(*conditions)
+            .order_by(*_NEWEST_FIRST)
+            .limit(limit)
+            .subquery()
+            for conditions in walks
+        ]
+        candidates = union_all(*(select(walk.c.relationship_id) for walk in newest))
+        return Relationship.relationship_id.in_(candidates)
+
+    def _with_records(self, statement: Select[*_Columns]) -> Select[*_Columns]:
+        """This account's relationships joined with their two records (``SOURCE``, ``TARGET``)."""
+        return (
+            statement.join(
                 SOURCE,
                 and_(
                     SOURCE.account_id == Relationship.account_id,
@@ -129,13 +156,8 @@ class RelationshipRepository(AccountRepository[Relationship]):
                     TARGET.record_id == Relationship.target_record_id,
                 ),
             )
-            .where(self.scope(), *conditions)
-            .order_by(*order)
-            .limit(limit)
+            .where(self.scope())
         )
-        if lock:  # the relationship only, not its records
-            statement = statement.with_for_update(of=Relationship)
-        return [(row[0], row[1], row[2]) for row in self.session.execute(statement)]
 
     def exists(
         self, relationship_type_id: str, source_record_id: str, target_record_id: str

@@ -343,8 +343,8 @@ class ListPage:
 
 def list_page(ctx: Context, query: ListQuery, endpoint: str = "list") -> ListPage:
     """Newest first. With an entity or a record, the source side and the target side are read
-    as two index walks whose candidates the database merges, so a page costs the same wherever
-    it is."""
+    as two index walks whose candidates the same statement merges, so a page costs the same
+    wherever it is."""
     conditions: list[ColumnElement[bool]] = []
     if query.relationship_type_id is not None:
         rtype = get_type(ctx, query.relationship_type_id)
@@ -372,13 +372,9 @@ def list_page(ctx: Context, query: ListQuery, endpoint: str = "list") -> ListPag
     if sides:
         # The database orders the candidates of both walks: sorting them here would use another
         # collation than the one startKey is compared with (pages would skip and repeat links).
-        candidates = {
-            item.link.relationship_id
-            for side in sides
-            for item in _page(ctx, [*conditions, side], limit=wanted, visible=visible)
-        }
-        chosen = Relationship.relationship_id.in_(candidates)
-        rows = _page(ctx, [chosen], limit=wanted, visible=visible) if candidates else []
+        walks = [[*conditions, side, *visible] for side in sides]
+        chosen = _links(ctx).newest_of_walks(walks, wanted)
+        rows = _page(ctx, [chosen], limit=wanted, visible=())  # the walks checked visibility
     else:
         rows = _page(ctx, conditions, limit=wanted, visible=visible)
     next_key = None
