@@ -47,6 +47,14 @@ def test_a_csv_import_creates_one_record_per_row_with_typed_values(owner: Tenant
     assert second["data"] == {i["NUMBER"]: -3, i["CHECKBOX"]: False, i["DROPDOWN"]: "WON"}
     logs = body_of(owner.get(f"/records/{first['recordId']}/logs"))["data"]
     assert [log["action"] for log in logs] == ["IMPORT"]
+    # The initial values, property by property in the order the properties were made.
+    assert logs[0]["changes"] == [
+        {"field": "name", "before": None, "after": "Hong Gildong"},
+        *({"field": f"data.{i[kind]}", "before": None, "after": first["data"][i[kind]]}
+          for kind in d.ids),
+        {"field": "tags", "before": None, "after": ["vip", "partner"]},
+        {"field": "ownerId", "before": None, "after": owner.member_id},
+    ]  # fmt: skip
 
 
 def test_characters_special_to_the_bulk_write_arrive_unchanged(owner: Tenant) -> None:

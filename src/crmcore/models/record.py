@@ -78,7 +78,9 @@ class RecordLog(Base):
     record_id: Mapped[str] = mapped_column(CrmId())
     entity_id: Mapped[str] = mapped_column(CrmId())
     action: Mapped[str] = mapped_column(String(16))
-    changes: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
+    #: A list of ``{field, before, after}``, or the initial values of a CREATE/IMPORT entry
+    #: (see ``records/history.py``).
+    changes: Mapped[list[dict[str, Any]] | dict[str, Any]] = mapped_column(Json, default=list)
     actor_id: Mapped[str | None] = mapped_column(String(14))
     source: Mapped[str] = mapped_column(String(16))
     date_created: Mapped[datetime] = mapped_column(UtcDateTime())

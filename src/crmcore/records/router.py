@@ -13,6 +13,7 @@ from crmcore.kernel import errors
 from crmcore.kernel.context import Context
 from crmcore.kernel.wire import format_datetime
 from crmcore.records import service as record_service
+from crmcore.records.history import shown_changes
 from crmcore.records.query.tree import group_from_list_params
 from crmcore.records.schemas import (
     DEFAULT_PAGE,
@@ -33,7 +34,7 @@ from crmcore.records.schemas import (
     record_to_wire,
 )
 from crmcore.records.service import Found, Page, RecordQuery
-from crmcore.records.values import render_data, render_value, sees_clear_values
+from crmcore.records.values import render_data, sees_clear_values
 
 router = APIRouter(
     prefix="/records", tags=["records"], default_response_class=JsonResponse, route_class=CrmRoute
@@ -259,24 +260,12 @@ def logs(
     clear = sees_clear_values(ctx.caller)
     data = []
     for entry in entries:
-        changes = []
-        for change in entry.changes:
-            view = schema.properties.get(change["field"].removeprefix("data."))
-            if change["field"].startswith("data.") and view is None:
-                continue  # the property was deleted: its values stay hidden
-            changes.append(
-                {
-                    "field": change["field"],
-                    "before": render_value(view, change["before"], clear_values=clear),
-                    "after": render_value(view, change["after"], clear_values=clear),
-                }
-            )
         data.append(
             {
                 "logId": entry.log_id,
                 "recordId": entry.record_id,
                 "action": entry.action,
-                "changes": changes,
+                "changes": shown_changes(entry.changes, schema, clear_values=clear),
                 "actorId": entry.actor_id,
                 "source": entry.source,
                 "dateCreated": format_datetime(entry.date_created),

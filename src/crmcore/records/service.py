@@ -28,6 +28,7 @@ from crmcore.models import Entity, Record, RecordLog
 from crmcore.models.entity import RecordAccess
 from crmcore.plans import service as plan_service
 from crmcore.plans.limits import Dimension
+from crmcore.records.history import initial_changes
 from crmcore.records.query import sort as sorting
 from crmcore.records.query.compile import Compiler
 from crmcore.records.query.tree import Group, check_bounds
@@ -118,7 +119,12 @@ def _check_owner(ctx: Context, owner_id: str | None) -> None:
         raise ValidationError(f"ownerId: '{owner_id[:64]}' is not an active CRM member")
 
 
-def _log(ctx: Context, record: Record, action: str, changes: list[dict[str, Any]]) -> RecordLog:
+def _log(
+    ctx: Context,
+    record: Record,
+    action: str,
+    changes: list[dict[str, Any]] | dict[str, Any],
+) -> RecordLog:
     return RecordLog(
         account_id=record.account_id,
         log_id=new_id(IdKind.LOG, ctx.now),
@@ -155,7 +161,7 @@ def create(ctx: Context, body: RecordCreate) -> Found:
         date_created=ctx.now,
         date_updated=ctx.now,
     )
-    changes = _initial_changes(body.name, values, body.tags, owner_id)
+    changes = initial_changes(body.name, record.data, body.tags, owner_id)
     repository.insert_new(record, _log(ctx, record, "CREATE", changes))
     return Found(record, schema)
 
@@ -209,6 +215,7 @@ def prepare_many(
     log_ids = new_ids(IdKind.LOG, now, len(new))
     entity_id = schema.entity_id
     for item, record_id, log_id in zip(new, record_ids, log_ids, strict=True):
+        stored = schema.stored(item.data)
         records.add(
             {
                 "account_id": caller.account_id,
@@ -216,7 +223,7 @@ def prepare_many(
                 "entity_id": entity_id,
                 "workspace_id": caller.workspace_id,
                 "name": item.name,
-                "data": schema.stored(item.data),
+                "data": stored,
                 "tags": item.tags,
                 "owner_id": item.owner_id,
                 "is_deleted": False,
@@ -235,7 +242,7 @@ def prepare_many(
                 "record_id": record_id,
                 "entity_id": entity_id,
                 "action": "IMPORT",
-                "changes": _initial_changes(item.name, item.data, item.tags, item.owner_id),
+                "changes": initial_changes(item.name, stored, item.tags, item.owner_id),
                 "actor_id": caller.member_id,
                 "source": source,
                 "date_created": now,
@@ -253,20 +260,6 @@ def insert_prepared(
     prepared.logs.write(ctx.session, keep)
     ids = prepared.record_ids
     return list(ids) if keep is None else [ids[i] for i in keep]
-
-
-def _initial_changes(
-    name: str, data: Mapping[str, Any], tags: list[str], owner_id: str | None
-) -> list[dict[str, Any]]:
-    changes: list[dict[str, Any]] = []
-    if name:
-        changes.append({"field": "name", "before": None, "after": name})
-    changes += [{"field": f"data.{k}", "before": None, "after": v} for k, v in data.items()]
-    if tags:
-        changes.append({"field": "tags", "before": None, "after": tags})
-    if owner_id is not None:
-        changes.append({"field": "ownerId", "before": None, "after": owner_id})
-    return changes
 
 
 def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:
