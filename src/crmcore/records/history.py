@@ -83,4 +83,5 @@ def _initial(initial: Mapping[str, Any], schema: EntitySchema) -> list[_Change]:
 
 
 def _issue_order(data_key: str) -> tuple[int, str]:
-    return (int(data_key), data_key) if data_key.isdigit() else (1 << 62, data_key)
+    """Data keys are issued "1", "2", ..., "10": shorter first, then by text, is their order."""
+    return (len(data_key), data_key)
