@@ -39,6 +39,7 @@ from psycopg.types.json import set_json_loads
 from bench import load
 from bench.seed import Tenant
 from crmcore.kernel.ids import IdKind, new_id
+from crmcore.records.history import initial_changes
 
 Op = Callable[[psycopg.AsyncConnection[Any], int], Awaitable[None]]
 
@@ -303,13 +304,7 @@ class Floor:
             (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
              orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now),
         )  # fmt: skip
-        changes: list[dict[str, Any]] = [{"field": "name", "before": None, "after": name}]
-        ids = {self.tenant.data_keys[kind]: pid for kind, pid in self.tenant.property_ids.items()}
-        changes += [
-            {"field": f"data.{ids[k]}", "before": None, "after": v} for k, v in data.items()
-        ]
-        changes += [{"field": "tags", "before": None, "after": tags}]
-        changes += [{"field": "ownerId", "before": None, "after": member}]
+        changes = initial_changes(name, data, tags, member)  # the entry the server writes
         await conn.execute(
             SQL_INSERT_LOG,
             (account, log_id, record_id, entity, "CREATE",
