@@ -80,6 +80,9 @@ def start_server(database_url: str, workers: int) -> tuple[subprocess.Popen[byte
         "CRMCORE_SECRET_KEY": SECRET_KEY,
         "CRMCORE_PURGE_INTERVAL_SECONDS": "0",
         "CRMCORE_LOG_LEVEL": "WARNING",
+        # Seeded rows arrive by COPY, behind the server's back: look for the entities they made
+        # large every few seconds (the default minute would only delay the measurements).
+        "CRMCORE_PROPERTY_INDEX_CHECK_SECONDS": "5",
         # Import uploads are stored while the job runs; keep them out of the working directory.
         "CRMCORE_FILES_DIR": os.environ.get("CRMCORE_FILES_DIR", str(RESULTS / "files")),
     }

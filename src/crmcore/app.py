@@ -64,7 +64,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             replay_store=replay_store,
             skew=timedelta(seconds=settings.signature_skew_seconds),
         )
-        app.state.indexes = IndexMaintainer(engine)
+        app.state.indexes = IndexMaintainer(
+            engine,
+            min_records=settings.property_indexes_min_records,
+            check_seconds=settings.property_index_check_seconds,
+        )
         app.state.indexes.reconcile()
         runner = JobRunner(
             app.state.session_factory,

@@ -270,7 +270,7 @@ def local_jobs(settings: Settings) -> Iterator[LocalJobs]:
         settings=settings,
         signer=UrlSigner(key, timedelta(seconds=settings.file_url_ttl_seconds)),
         cursors=CursorCodec(hashlib.sha256(b"cursor:" + key.encode()).digest()),
-        indexes=IndexMaintainer(engine),
+        indexes=IndexMaintainer(engine, min_records=settings.property_indexes_min_records),
         blobs=BlobStore(settings.files_root),
     )
     factory = make_session_factory(engine)

@@ -56,6 +56,19 @@ class Settings(BaseSettings):
         description="PostgreSQL: batches of one import written side by side, each on its own "
         "connection (they still commit in file order)",
     )
+    property_indexes_min_records: int = Field(
+        default=10_000,
+        ge=0,
+        description="PostgreSQL: an entity's properties get indexes of their own once it holds "
+        "this many records (0: from its first property). Below it, the entity index serves "
+        "its queries, and no write pays for indexes nobody needs",
+    )
+    property_index_check_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="PostgreSQL: how often each server looks for entities that reached "
+        "property_indexes_min_records (0: only at start-up and after imports)",
+    )
     export_sync_max: int = Field(
         default=10_000, ge=0, description="Exports up to this many records answer at once"
     )

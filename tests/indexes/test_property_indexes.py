@@ -1,13 +1,19 @@
-"""PostgreSQL: every sortable property gets a partial expression index that the record queries
-actually use (checked with EXPLAIN of the SQL the server sends), built after commit without
-blocking writes; the full-text search's exact tier walks the name index."""
+"""PostgreSQL: every sortable property of an indexed entity gets a partial expression index that
+the record queries actually use (checked with EXPLAIN of the SQL the server sends), built after
+commit without blocking writes; the full-text search's exact tier walks the name index.
+
+These tests index every entity at once (``property_indexes_min_records=0``); when an entity
+becomes indexed is tested in ``test_indexed_entities.py``."""
 
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, event, text
 
+from crmcore.app import create_app
 from crmcore.config import Settings
 from crmcore.db.dialect import property_index_name
 from crmcore.db.engine import make_engine
@@ -18,7 +24,14 @@ from tests.properties.test_properties_api import add
 pytestmark = pytest.mark.parametrize("settings", ["postgresql"], indirect=True)
 
 
-def _indexes(settings: Settings) -> set[str]:
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    indexed_at_once = settings.model_copy(update={"property_indexes_min_records": 0})
+    with TestClient(create_app(indexed_at_once), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def indexes_of_records(settings: Settings) -> set[str]:
     engine = make_engine(settings)
     try:
         with engine.connect() as connection:
@@ -30,9 +43,9 @@ def _indexes(settings: Settings) -> set[str]:
         engine.dispose()
 
 
-def _wait_for(settings: Settings, name: str, present: bool) -> None:
+def wait_for(settings: Settings, name: str, present: bool) -> None:
     deadline = time.monotonic() + 20
-    while (name in _indexes(settings)) is not present:
+    while (name in indexes_of_records(settings)) is not present:
         assert time.monotonic() < deadline, f"index {name} present={not present} after 20 s"
         time.sleep(0.1)
 
@@ -42,10 +55,10 @@ def test_property_indexes_follow_the_property_lifecycle(owner: Tenant, settings:
     amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
     tags = add(owner, entity_id, "Labels", "MULTI_CHECKBOX")["propertyId"]
     name = property_index_name(owner.account_id, amount)
-    _wait_for(settings, name, present=True)
-    assert property_index_name(owner.account_id, tags) not in _indexes(settings)
+    wait_for(settings, name, present=True)
+    assert property_index_name(owner.account_id, tags) not in indexes_of_records(settings)
     owner.delete(f"/properties/{amount}").raise_for_status()
-    _wait_for(settings, name, present=False)
+    wait_for(settings, name, present=False)
 
 
 def _valid(settings: Settings, name: str) -> bool | None:
@@ -72,7 +85,7 @@ def test_an_index_left_invalid_by_a_failed_build_is_rebuilt(
     entity_id = create(owner, "deals")["entityId"]
     amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
     name = property_index_name(owner.account_id, amount)
-    _wait_for(settings, name, present=True)
+    wait_for(settings, name, present=True)
     engine = make_engine(settings)
     try:
         with engine.begin() as connection:  # what a failed build leaves behind
@@ -117,7 +130,7 @@ def test_sorted_search_uses_the_property_index(
     """The exact SQL of a range condition + sort on a property walks that property's index."""
     entity_id = create(owner, "deals")["entityId"]
     prop = add(owner, entity_id, "Value", field_type)["propertyId"]
-    _wait_for(settings, property_index_name(owner.account_id, prop), present=True)
+    wait_for(settings, property_index_name(owner.account_id, prop), present=True)
     body: dict[str, Any] = {"entityId": entity_id, "sortFields": [f"-data.{prop}"]}
     low = {"NUMBER": 10, "DATE": "2026-01-01"}.get(field_type)
     if low is not None:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -176,6 +177,9 @@ def _import(job_run: JobRun, book: Workbook, target: Target) -> None:
     with job_run.transaction() as ctx:
         # The request counted rows to check the caps; the count of rows read is the truth.
         job_run.checkpoint(ctx, progress=done, total=done)
+        # Indexes the entity may now need were left out while rows were arriving: built once now.
+        entity = planned.entity
+        ctx.uow.after_commit(partial(ctx.indexes.entity_grew, entity.account_id, entity.entity_id))
 
 
 def _cause(error: BaseException, pending: deque[Future[None]]) -> BaseException:

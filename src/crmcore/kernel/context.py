@@ -38,6 +38,8 @@ class IndexMaintenance(Protocol):
 
     def drop(self, account_id: str, property_id: str) -> None: ...
 
+    def entity_grew(self, account_id: str, entity_id: str) -> None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Context:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -52,6 +53,8 @@ class Entity(Audited, Base):
     schema_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # How many ``data_key``s its properties were given (the next is this plus one).
     data_keys_issued: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # PostgreSQL: whether its properties have indexes of their own (properties/indexing.py).
+    properties_indexed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     deleted_by: Mapped[str | None] = mapped_column(String(14))

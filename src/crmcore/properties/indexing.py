@@ -1,18 +1,32 @@
 """Per-property indexes on PostgreSQL: built in the background (CONCURRENTLY, never blocking
 writes) by one worker per server process, and reconciled at start-up so that a server killed
-mid-build still ends up with every index."""
+mid-build still ends up with every index.
+
+Only entities that hold many records get them (``entities.properties_indexed``): every partial
+index on the shared ``records`` table costs every insert and the planning of every records query,
+whichever tenant it belongs to (docs/decisions.md), while the records of a small entity are
+found quickly through the entity index. An entity is indexed once it holds
+``property_indexes_min_records`` live records, and stays indexed. The worker looks for such
+entities (and for missing indexes) at start-up and every ``property_index_check_seconds``, and
+at once when an entity's properties change or an import into it ends; an entity being imported
+into is left alone until then (each of its rows would pay for indexes that are cheaper to build
+once, afterwards).
+"""
 
 import logging
+import math
 import queue
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from crmcore.db.dialect import drop_property_index_sql, property_index_name, property_index_sql
-from crmcore.models import Property
+from crmcore.models import Entity, Property
+from crmcore.models.job import JobKind, JobStatus
 from crmcore.properties.types import ValueKind, property_type
 
 log = logging.getLogger(__name__)
@@ -35,7 +49,24 @@ class _Task:
     index: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _EntityChanged:
+    """An entity's properties changed or it gained records: index it if it is (now) large."""
+
+    account_id: str
+    entity_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Marker:
+    """Set once every task queued before it is done (``settled``)."""
+
+    reached: threading.Event
+
+
 _RECONCILE = _Task("-- reconcile")
+
+EntityKey = tuple[str, str]
 
 
 def _create_task(
@@ -49,30 +80,45 @@ def _create_task(
 class IndexMaintainer:
     """Runs index DDL outside request transactions; a no-op on SQLite."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, min_records: int = 0, check_seconds: int = 0) -> None:
         self._engine = engine
+        self._min_records = min_records
+        self._check_seconds = check_seconds
         self._enabled = engine.dialect.name == "postgresql"
-        self._queue: queue.Queue[_Task | None] = queue.Queue()
+        self._queue: queue.Queue[_Task | _EntityChanged | _Marker | None] = queue.Queue()
         self._worker: threading.Thread | None = None
         if self._enabled:
             self._worker = threading.Thread(target=self._run, name="index-maintainer", daemon=True)
             self._worker.start()
 
     def rebuild(self, prop: Property, *, drop_first: bool) -> None:
+        """After a property was created, restored or changed type: (re)build its index if its
+        entity is indexed (or now large enough to be)."""
         if drop_first:
             self.drop(prop.account_id, prop.property_id)
-        task = _create_task(
-            prop.account_id, prop.entity_id, prop.property_id, prop.data_key, prop.field_type
-        )
-        if task is not None:
-            self._queue.put(task)
+        self.entity_grew(prop.account_id, prop.entity_id)
 
     def drop(self, account_id: str, property_id: str) -> None:
         self._queue.put(_Task(drop_property_index_sql(account_id, property_id)))
 
+    def entity_grew(self, account_id: str, entity_id: str) -> None:
+        """Records were added in bulk (an import): index the entity if it is now large enough,
+        and build whichever of its indexes are missing."""
+        if self._enabled:
+            self._queue.put(_EntityChanged(account_id, entity_id))
+
     def reconcile(self) -> None:
-        """Queue the index of every live property that lacks one."""
+        """Index the entities that grew large, and build every missing index of the indexed
+        (the worker also does every ``check_seconds``)."""
         self._queue.put(_RECONCILE)
+
+    def settled(self, timeout: float) -> bool:
+        """Wait until the work queued so far is done; whether it was within ``timeout``."""
+        if self._worker is None:
+            return True
+        marker = _Marker(threading.Event())
+        self._queue.put(marker)
+        return marker.reached.wait(timeout)
 
     def close(self, timeout: float = 30) -> None:
         if self._worker is not None:
@@ -80,12 +126,134 @@ class IndexMaintainer:
             self._worker.join(timeout)
 
     def _run(self) -> None:
-        while (task := self._queue.get()) is not None:
+        period = self._check_seconds or math.inf
+        next_check = time.monotonic() + period
+        while True:
             try:
-                for each in self._missing() if task is _RECONCILE else [task]:
+                task = self._queue.get(timeout=min(max(0.0, next_check - time.monotonic()), 3600))
+            except queue.Empty:
+                if time.monotonic() < next_check:
+                    continue
+                task = _RECONCILE
+            if task is None:
+                return
+            if isinstance(task, _Marker):
+                task.reached.set()
+                continue
+            if task is _RECONCILE:
+                next_check = time.monotonic() + period
+            try:
+                for each in self._expand(task):
                     self._execute(each)
             except Exception:
-                log.exception("index maintenance failed: %s", task.sql[:120])
+                log.exception("index maintenance failed: %s", task)
+
+    def _expand(self, task: _Task | _EntityChanged) -> list[_Task]:
+        """The DDL statements a task comes to, decided now (the database may have changed since
+        the task was queued)."""
+        if isinstance(task, _EntityChanged):
+            key = (task.account_id, task.entity_id)
+            promoted = self._promote([key])
+            return self._missing(promoted or self._indexed([key]))
+        if task is _RECONCILE:
+            self._promote(self._candidates())
+            return self._missing(None)
+        return [task]
+
+    def _candidates(self) -> list[EntityKey]:
+        """Live entities not indexed yet, except those an import is writing to."""
+        importing = (
+            "SELECT 1 FROM jobs WHERE jobs.account_id = entities.account_id "
+            "AND jobs.kind = :kind AND jobs.status IN (:pending, :processing) "
+            "AND jobs.params ->> 'entityId' = entities.entity_id"
+        )
+        statement = text(
+            "SELECT account_id, entity_id FROM entities "
+            f"WHERE NOT properties_indexed AND NOT is_deleted AND NOT EXISTS ({importing})"
+        )
+        parameters = {
+            "kind": JobKind.IMPORT,
+            "pending": JobStatus.PENDING,
+            "processing": JobStatus.PROCESSING,
+        }
+        with self._engine.connect() as connection:
+            return [(row[0], row[1]) for row in connection.execute(statement, parameters)]
+
+    def _promote(self, entities: Iterable[EntityKey]) -> list[EntityKey]:
+        """Mark indexed those of ``entities`` holding at least ``min_records`` live records; the
+        ones this call marked (another server process may have been first)."""
+        promoted: list[EntityKey] = []
+        with self._engine.begin() as connection:
+            for account_id, entity_id in entities:
+                key = {"account_id": account_id, "entity_id": entity_id}
+                # Counted up to the threshold only: the cost stays bounded however large the
+                # entity, and the entity index answers it without reading records.
+                held = connection.scalar(
+                    text(
+                        "SELECT count(*) FROM (SELECT 1 FROM records WHERE account_id = "
+                        ":account_id AND entity_id = :entity_id AND is_deleted = false "
+                        "LIMIT :limit) AS held"
+                    ),
+                    {**key, "limit": self._min_records},
+                )
+                if (held or 0) < self._min_records:
+                    continue
+                marked = connection.scalar(
+                    text(
+                        "UPDATE entities SET properties_indexed = true WHERE account_id = "
+                        ":account_id AND entity_id = :entity_id AND NOT properties_indexed "
+                        "RETURNING entity_id"
+                    ),
+                    key,
+                )
+                if marked is not None:
+                    promoted.append((account_id, entity_id))
+        return promoted
+
+    def _indexed(self, entities: list[EntityKey]) -> list[EntityKey]:
+        with self._engine.connect() as connection:
+            return [
+                (account_id, entity_id)
+                for account_id, entity_id in entities
+                if connection.scalar(
+                    select(Entity.properties_indexed).where(
+                        Entity.account_id == account_id, Entity.entity_id == entity_id
+                    )
+                )
+            ]
+
+    def _missing(self, entities: list[EntityKey] | None) -> list[_Task]:
+        """The indexes that should exist and do not: of every indexed entity (None), or of
+        these (already known to be indexed)."""
+        if entities is not None and not entities:
+            return []
+        statement = (
+            select(
+                Property.account_id,
+                Property.entity_id,
+                Property.property_id,
+                Property.data_key,
+                Property.field_type,
+            )
+            .join(
+                Entity,
+                (Entity.account_id == Property.account_id)
+                & (Entity.entity_id == Property.entity_id),
+            )
+            .where(Property.is_deleted.is_(False), Entity.properties_indexed.is_(True))
+        )
+        wanted = None if entities is None else set(entities)
+        with self._engine.connect() as connection:
+            existing = set(connection.scalars(text(_VALID_INDEXES)))
+            rows = connection.execute(statement).all()
+        missing = []
+        for row in rows:
+            if wanted is not None and (row.account_id, row.entity_id) not in wanted:
+                continue
+            task = _create_task(*row)
+            if task is not None and task.index not in existing:
+                missing.append(task)
+        return missing
 
     def _execute(self, task: _Task) -> None:
         """One statement, retried: a build can fail for reasons that pass (a deadlock with a
@@ -110,25 +278,6 @@ class IndexMaintainer:
                     raise
                 log.warning("index maintenance failed, retrying: %s", task.sql[:120])
                 time.sleep(_RETRY_SECONDS * (attempt + 1))
-
-    def _missing(self) -> list[_Task]:
-        with self._engine.connect() as connection:
-            existing = set(connection.scalars(text(_VALID_INDEXES)))
-            rows = connection.execute(
-                select(
-                    Property.account_id,
-                    Property.entity_id,
-                    Property.property_id,
-                    Property.data_key,
-                    Property.field_type,
-                ).where(Property.is_deleted.is_(False))
-            ).all()
-        missing = []
-        for row in rows:
-            task = _create_task(*row)
-            if task is not None and task.index not in existing:
-                missing.append(task)
-        return missing
 
 
 _ATTEMPTS = 5

@@ -1,0 +1,174 @@
+"""Which entities get per-property indexes: those that hold ``property_indexes_min_records``
+records. A small entity's writes pay for no index of its own; once it grows, its properties get
+their indexes (at the periodic check, at once for a property added later, after an import),
+and an entity being imported into is left alone until its import ends."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from alembic import command
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from crmcore.app import create_app
+from crmcore.config import Settings
+from crmcore.db.dialect import property_index_name
+from crmcore.db.engine import make_engine
+from crmcore.db.migrate import alembic_config
+from crmcore.properties.indexing import IndexMaintainer
+from tests.builders import Tenant, TenantFactory, body_of, new_record
+from tests.entities.test_entities_create_get import create
+from tests.imports.helpers import csv_bytes, upload
+from tests.imports.helpers import wait_for as wait_for_job
+from tests.indexes.test_property_indexes import indexes_of_records, wait_for
+from tests.properties.test_properties_api import add
+
+on_postgresql = pytest.mark.parametrize("settings", ["postgresql"], indirect=True)
+
+
+@contextmanager
+def serving(settings: Settings, **changes: Any) -> Iterator[tuple[Tenant, IndexMaintainer]]:
+    """An account on a server started with these settings, and that server's index worker."""
+    changed = settings.model_copy(update=changes)
+    with TestClient(create_app(changed), raise_server_exceptions=False) as client:
+        factory = TenantFactory(changed, client)
+        try:
+            yield factory.account(), client.app.state.indexes  # type: ignore[attr-defined]
+        finally:
+            factory.close()
+
+
+def _indexed(settings: Settings, account_id: str, entity_id: str) -> bool:
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            return bool(
+                connection.scalar(
+                    text(
+                        "SELECT properties_indexed FROM entities "
+                        "WHERE account_id = :account AND entity_id = :entity"
+                    ),
+                    {"account": account_id, "entity": entity_id},
+                )
+            )
+    finally:
+        engine.dispose()
+
+
+@on_postgresql
+def test_an_entity_gets_its_property_indexes_once_it_holds_enough_records(
+    settings: Settings,
+) -> None:
+    with serving(settings, property_indexes_min_records=3, property_index_check_seconds=0) as (
+        owner,
+        indexes,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        for value in (1, 2):
+            new_record(owner, entity_id, data={amount: value})
+        indexes.reconcile()  # what the periodic check does
+        assert indexes.settled(20)
+        amount_index = property_index_name(owner.account_id, amount)
+        assert amount_index not in indexes_of_records(settings)
+        assert not _indexed(settings, owner.account_id, entity_id)
+
+        new_record(owner, entity_id, data={amount: 3})
+        indexes.reconcile()
+        assert indexes.settled(60)
+        assert amount_index in indexes_of_records(settings)
+        assert _indexed(settings, owner.account_id, entity_id)
+
+        # Indexed for good: a property added later gets its index at once, no check needed.
+        closing = add(owner, entity_id, "Closing", "DATE")["propertyId"]
+        wait_for(settings, property_index_name(owner.account_id, closing), present=True)
+        # The account's other, small entity stays without.
+        other = str(create(owner, "notes")["entityId"])
+        note = add(owner, other, "Words", "TEXT")["propertyId"]
+        assert indexes.settled(20)
+        assert property_index_name(owner.account_id, note) not in indexes_of_records(settings)
+
+
+@on_postgresql
+def test_the_periodic_check_finds_an_entity_that_grew(settings: Settings) -> None:
+    with serving(settings, property_indexes_min_records=2, property_index_check_seconds=1) as (
+        owner,
+        _,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        new_record(owner, entity_id, data={amount: 1})
+        new_record(owner, entity_id, data={amount: 2})
+        wait_for(settings, property_index_name(owner.account_id, amount), present=True)
+
+
+@on_postgresql
+def test_trashed_records_do_not_count(settings: Settings) -> None:
+    with serving(settings, property_indexes_min_records=2, property_index_check_seconds=0) as (
+        owner,
+        indexes,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        new_record(owner, entity_id)
+        trashed = new_record(owner, entity_id)
+        body_of(owner.delete(f"/records/{trashed}"))
+        indexes.reconcile()
+        assert indexes.settled(20)
+        assert property_index_name(owner.account_id, amount) not in indexes_of_records(settings)
+
+
+@on_postgresql
+def test_an_import_indexes_its_entity_when_it_ends_and_not_before(settings: Settings) -> None:
+    rows = [["Name", "Amount"], *([f"Deal {i}", str(i)] for i in range(5))]
+    with serving(settings, property_indexes_min_records=3, property_index_check_seconds=0) as (
+        owner,
+        indexes,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        job = body_of(upload(owner, "", csv_bytes(rows), entityId=entity_id))["jobId"]
+        assert wait_for_job(owner, job)["created"] == 5
+        wait_for(settings, property_index_name(owner.account_id, amount), present=True)
+
+    # While an import into an entity has not ended, the checks leave that entity alone.
+    with serving(
+        settings,
+        property_indexes_min_records=3,
+        property_index_check_seconds=0,
+        job_workers=0,  # the import stays pending
+    ) as (owner, indexes):
+        entity_id = str(create(owner, "deals")["entityId"])
+        amount = add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        for value in (1, 2, 3):
+            new_record(owner, entity_id, data={amount: value})
+        body_of(upload(owner, "", csv_bytes(rows), entityId=entity_id))
+        indexes.reconcile()
+        assert indexes.settled(20)
+        assert property_index_name(owner.account_id, amount) not in indexes_of_records(settings)
+        assert not _indexed(settings, owner.account_id, entity_id)
+
+
+def test_migration_0012_keeps_existing_entities_indexed(settings: Settings) -> None:
+    """An upgrade changes nothing for the entities it finds; new ones start small."""
+    with serving(settings) as (owner, _):
+        before = str(create(owner, "deals")["entityId"])
+    config = alembic_config(settings)
+    command.downgrade(config, "0011")
+    command.upgrade(config, "head")
+    assert _indexed(settings, owner.account_id, before)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        factory = TenantFactory(settings, client)
+        later = str(create(factory.account(), "deals")["entityId"])
+        factory.close()
+    engine = make_engine(settings)
+    try:
+        with engine.connect() as connection:
+            flags: dict[str, Any] = dict(
+                connection.execute(text("SELECT entity_id, properties_indexed FROM entities")).all()
+            )
+    finally:
+        engine.dispose()
+    assert flags == {before: True, later: False}
