@@ -99,7 +99,8 @@ class IndexMaintainer:
         self.entity_grew(prop.account_id, prop.entity_id)
 
     def drop(self, account_id: str, property_id: str) -> None:
-        self._queue.put(_Task(drop_property_index_sql(account_id, property_id)))
+        if self._enabled:  # no worker on SQLite: nothing would ever take the task
+            self._queue.put(_Task(drop_property_index_sql(account_id, property_id)))
 
     def entity_grew(self, account_id: str, entity_id: str) -> None:
         """Records were added in bulk (an import): index the entity if it is now large enough,
@@ -110,7 +111,8 @@ class IndexMaintainer:
     def reconcile(self) -> None:
         """Index the entities that grew large, and build every missing index of the indexed
         (the worker also does every ``check_seconds``)."""
-        self._queue.put(_RECONCILE)
+        if self._enabled:
+            self._queue.put(_RECONCILE)
 
     def settled(self, timeout: float) -> bool:
         """Wait until the work queued so far is done; whether it was within ``timeout``."""
