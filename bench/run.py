@@ -146,8 +146,10 @@ def peak_rss_mb(pids: list[int]) -> float:
 
 
 def _property_indexes(connection: psycopg.Connection[Any]) -> int:
+    """The valid ones only: a build that failed leaves an INVALID index, to be built again."""
     row = connection.execute(
-        "SELECT count(*) FROM pg_indexes WHERE tablename = 'records' AND indexname LIKE 'ix_rp_%'"
+        "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "WHERE i.indrelid = 'records'::regclass AND i.indisvalid AND c.relname LIKE 'ix_rp_%'"
     ).fetchone()
     return row[0] if row else 0
 

@@ -3,6 +3,7 @@ records. A small entity's writes pay for no index of its own; once it grows, its
 their indexes (at the periodic check, at once for a property added later, after an import),
 and an entity being imported into is left alone until its import ends."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +23,7 @@ from tests.builders import Tenant, TenantFactory, body_of, new_record
 from tests.entities.test_entities_create_get import create
 from tests.imports.helpers import csv_bytes, upload
 from tests.imports.helpers import wait_for as wait_for_job
-from tests.indexes.test_property_indexes import indexes_of_records, wait_for
+from tests.indexes.test_property_indexes import index_valid, indexes_of_records, wait_for
 from tests.properties.test_properties_api import add
 
 on_postgresql = pytest.mark.parametrize("settings", ["postgresql"], indirect=True)
@@ -172,3 +173,40 @@ def test_migration_0012_keeps_existing_entities_indexed(settings: Settings) -> N
     finally:
         engine.dispose()
     assert flags == {before: True, later: False}
+
+
+@on_postgresql
+def test_two_servers_reconciling_at_once_build_without_deadlocks(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every server process reconciles at start-up and periodically, so two often find the same
+    indexes missing at the same moment; the builds must queue, not deadlock and retry."""
+    with serving(settings, property_indexes_min_records=0, property_index_check_seconds=0) as (
+        owner,
+        first,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        names = [
+            property_index_name(
+                owner.account_id, add(owner, entity_id, f"V{i}", "NUMBER")["propertyId"]
+            )
+            for i in range(4)
+        ]
+        assert first.settled(60)
+        engine = make_engine(settings)
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            for name in names:  # as after an upgrade that dropped them
+                connection.execute(text(f"DROP INDEX {name}"))
+        second = IndexMaintainer(engine, min_records=0)
+        try:
+            with caplog.at_level(logging.WARNING, logger="crmcore.properties.indexing"):
+                first.reconcile()
+                second.reconcile()
+                assert first.settled(120)
+                assert second.settled(120)
+            assert [record.getMessage() for record in caplog.records] == []
+        finally:
+            second.close()
+            engine.dispose()
+        for name in names:
+            assert index_valid(settings, name) is True

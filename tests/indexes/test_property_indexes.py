@@ -61,7 +61,7 @@ def test_property_indexes_follow_the_property_lifecycle(owner: Tenant, settings:
     wait_for(settings, name, present=False)
 
 
-def _valid(settings: Settings, name: str) -> bool | None:
+def index_valid(settings: Settings, name: str) -> bool | None:
     engine = make_engine(settings)
     try:
         with engine.connect() as connection:
@@ -98,10 +98,10 @@ def test_an_index_left_invalid_by_a_failed_build_is_rebuilt(
             )
     finally:
         engine.dispose()
-    assert _valid(settings, name) is False
+    assert index_valid(settings, name) is False
     owner.client.app.state.indexes.reconcile()  # type: ignore[attr-defined]
     deadline = time.monotonic() + 20
-    while _valid(settings, name) is not True:
+    while index_valid(settings, name) is not True:
         assert time.monotonic() < deadline, f"index {name} still invalid after 20 s"
         time.sleep(0.1)
 

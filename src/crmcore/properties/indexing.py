@@ -103,8 +103,8 @@ class IndexMaintainer:
             self._queue.put(_Task(drop_property_index_sql(account_id, property_id)))
 
     def entity_grew(self, account_id: str, entity_id: str) -> None:
-        """Records were added in bulk (an import): index the entity if it is now large enough,
-        and build whichever of its indexes are missing."""
+        """Records were added in bulk (an import) or its properties changed: index the entity
+        if it is now large enough, and build whichever of its indexes are missing."""
         if self._enabled:
             self._queue.put(_EntityChanged(account_id, entity_id))
 
@@ -266,7 +266,7 @@ class IndexMaintainer:
                 with self._engine.connect().execution_options(
                     isolation_level="AUTOCOMMIT"
                 ) as connection:
-                    connection.execute(text("SELECT pg_advisory_lock(hashtext(:key))"), _LOCK)
+                    _take_build_lock(connection)
                     try:
                         if task.index is not None:
                             _drop_if_invalid(connection, task.index)
@@ -288,10 +288,20 @@ _RETRY_SECONDS = 2.0
 # table wait for each other's snapshots and deadlock (seen with properties created concurrently
 # through two servers).
 _LOCK = {"key": "crmcore:property-indexes"}
+_LOCK_POLL_SECONDS = 0.2
 _VALID_INDEXES = (
     "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
     "WHERE i.indrelid = 'records'::regclass AND i.indisvalid"
 )
+
+
+def _take_build_lock(connection: Connection) -> None:
+    """Wait for the build lock without a statement running meanwhile. A CREATE INDEX
+    CONCURRENTLY waits for every transaction older than its snapshots, a blocked
+    ``pg_advisory_lock`` call included, which waits for the build: two server processes
+    reconciling at once deadlocked that way. Each try below is a transaction of its own."""
+    while not connection.scalar(text("SELECT pg_try_advisory_lock(hashtext(:key))"), _LOCK):
+        time.sleep(_LOCK_POLL_SECONDS)
 
 
 def _drop_if_invalid(connection: Connection, name: str) -> None:
