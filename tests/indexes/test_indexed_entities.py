@@ -210,3 +210,29 @@ def test_two_servers_reconciling_at_once_build_without_deadlocks(
             engine.dispose()
         for name in names:
             assert index_valid(settings, name) is True
+
+
+@on_postgresql
+def test_the_indexes_of_an_entity_deleted_for_good_are_dropped(settings: Settings) -> None:
+    """Left behind, each would cost every insert into records a predicate check forever."""
+    with serving(settings, property_indexes_min_records=0, property_index_check_seconds=0) as (
+        owner,
+        indexes,
+    ):
+        gone = str(create(owner, "deals")["entityId"])
+        kept = str(create(owner, "notes")["entityId"])
+        gone_index = property_index_name(
+            owner.account_id, add(owner, gone, "A", "NUMBER")["propertyId"]
+        )
+        kept_index = property_index_name(
+            owner.account_id, add(owner, kept, "B", "NUMBER")["propertyId"]
+        )
+        wait_for(settings, gone_index, present=True)
+        wait_for(settings, kept_index, present=True)
+        body_of(owner.delete(f"/entities/{gone}", params={"permanent": "true"}))
+        indexes.reconcile()
+        assert indexes.settled(30)
+        found = indexes_of_records(settings)
+        assert gone_index not in found
+        assert kept_index in found
+        assert "ix_records_entity_created" in found  # only property indexes are ever dropped

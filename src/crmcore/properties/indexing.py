@@ -1,6 +1,7 @@
 """Per-property indexes on PostgreSQL: built in the background (CONCURRENTLY, never blocking
-writes) by one worker per server process, and reconciled at start-up so that a server killed
-mid-build still ends up with every index.
+writes) by one worker per server process, and reconciled at start-up and periodically so that
+a server killed mid-build still ends up with every index, and the indexes of properties purged
+with their entity are dropped.
 
 Only entities that hold many records get them (``entities.properties_indexed``): every partial
 index on the shared ``records`` table costs every insert and the planning of every records query,
@@ -16,6 +17,7 @@ once, afterwards).
 import logging
 import math
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -159,7 +161,7 @@ class IndexMaintainer:
             return self._missing(promoted or self._indexed([key]))
         if task is _RECONCILE:
             self._promote(self._candidates())
-            return self._missing(None)
+            return self._orphaned() + self._missing(None)
         return [task]
 
     def _candidates(self) -> list[EntityKey]:
@@ -257,6 +259,21 @@ class IndexMaintainer:
                 missing.append(task)
         return missing
 
+    def _orphaned(self) -> list[_Task]:
+        """Indexes whose property is gone for good (purged with its entity or account): each
+        would cost every insert into ``records`` a predicate check forever."""
+        with self._engine.connect() as connection:
+            # Listed before the properties are read: an index only exists once its property
+            # has committed, so a property too new to be read here has no index listed yet.
+            found = set(connection.scalars(text(_RECORD_INDEXES)))
+            properties = connection.execute(select(Property.account_id, Property.property_id))
+            kept = {property_index_name(account_id, prop) for account_id, prop in properties}
+        return [
+            _Task(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+            for name in sorted(found - kept)
+            if _PROPERTY_INDEX_NAME.fullmatch(name)
+        ]
+
     def _execute(self, task: _Task) -> None:
         """One statement, retried: a build can fail for reasons that pass (a deadlock with a
         long transaction, the database restarting), and must not stay missing until the next
@@ -289,6 +306,11 @@ _RETRY_SECONDS = 2.0
 # through two servers).
 _LOCK = {"key": "crmcore:property-indexes"}
 _LOCK_POLL_SECONDS = 0.2
+_RECORD_INDEXES = (
+    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "WHERE i.indrelid = 'records'::regclass"
+)
+_PROPERTY_INDEX_NAME = re.compile(r"ix_rp_[0-9a-f]{24}")
 _VALID_INDEXES = (
     "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
     "WHERE i.indrelid = 'records'::regclass AND i.indisvalid"
