@@ -1,11 +1,11 @@
 """Typed builders: tenants and their members, created through the same services as the CLI."""
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from crmcore.accounts import service as account_service
@@ -150,6 +150,29 @@ class TenantFactory:
                 )
             )
         return record_id
+
+    def insert_blank_records(self, tenant: Tenant, entity_id: str, count: int) -> None:
+        """Many records without values, written straight to the table in one statement."""
+        now = utc_now()
+        rows = [
+            {
+                "account_id": tenant.account_id,
+                "record_id": new_id(IdKind.RECORD, now),
+                "entity_id": entity_id,
+                "workspace_id": "",
+                "name": "",
+                "data": {},
+                "tags": [],
+                "is_deleted": False,
+                "created_by": tenant.member_id,
+                "updated_by": tenant.member_id,
+                "date_created": now,
+                "date_updated": now,
+            }
+            for _ in range(count)
+        ]
+        with self._sessions.begin() as session:
+            session.execute(insert(cast(Table, Record.__table__)), rows)
 
     def record_data(self, account_id: str, record_id: str) -> dict[str, Any]:
         with self._sessions.begin() as session:

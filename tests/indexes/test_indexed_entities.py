@@ -152,14 +152,21 @@ def test_an_import_indexes_its_entity_when_it_ends_and_not_before(settings: Sett
         assert not _indexed(settings, owner.account_id, entity_id)
 
 
-def test_migration_0012_keeps_existing_entities_indexed(settings: Settings) -> None:
-    """An upgrade changes nothing for the entities it finds; new ones start small."""
-    with serving(settings) as (owner, _):
-        before = str(create(owner, "deals")["entityId"])
+def test_migration_0012_marks_the_large_entities_it_finds_indexed(settings: Settings) -> None:
+    """Large entities keep their indexes through the upgrade; small ones (trashed records do
+    not count) and those created later start unindexed."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        factory = TenantFactory(settings, client)
+        owner = factory.account()
+        large = str(create(owner, "deals")["entityId"])
+        small = str(create(owner, "notes")["entityId"])
+        factory.insert_blank_records(owner, large, 10_000)
+        factory.insert_blank_records(owner, small, 9_999)
+        factory.insert_record(owner, small, {}, trashed=True)
+        factory.close()
     config = alembic_config(settings)
     command.downgrade(config, "0011")
     command.upgrade(config, "head")
-    assert _indexed(settings, owner.account_id, before)
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         factory = TenantFactory(settings, client)
         later = str(create(factory.account(), "deals")["entityId"])
@@ -172,7 +179,45 @@ def test_migration_0012_keeps_existing_entities_indexed(settings: Settings) -> N
             )
     finally:
         engine.dispose()
-    assert flags == {before: True, later: False}
+    assert flags == {large: True, small: False, later: False}
+
+
+@on_postgresql
+def test_a_small_entitys_property_indexes_are_dropped(settings: Settings) -> None:
+    """As after the upgrade: indexes of an entity that is not indexed go, so that its writes
+    and everybody's planning stop paying for them."""
+    with serving(settings, property_indexes_min_records=0, property_index_check_seconds=0) as (
+        owner,
+        indexes,
+    ):
+        entity_id = str(create(owner, "deals")["entityId"])
+        name = property_index_name(
+            owner.account_id, add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
+        )
+        wait_for(settings, name, present=True)
+        engine = make_engine(settings)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE entities SET properties_indexed = false"))
+        finally:
+            engine.dispose()
+        indexes.reconcile()  # min_records=0 marks it again, and keeps the index
+        assert indexes.settled(30)
+        assert name in indexes_of_records(settings)
+
+    with serving(settings, property_indexes_min_records=5, property_index_check_seconds=0) as (
+        _,
+        indexes,
+    ):
+        engine = make_engine(settings)
+        try:
+            with engine.begin() as connection:
+                connection.execute(text("UPDATE entities SET properties_indexed = false"))
+        finally:
+            engine.dispose()
+        indexes.reconcile()
+        assert indexes.settled(30)
+        assert name not in indexes_of_records(settings)
 
 
 @on_postgresql

@@ -158,10 +158,10 @@ class IndexMaintainer:
         if isinstance(task, _EntityChanged):
             key = (task.account_id, task.entity_id)
             promoted = self._promote([key])
-            return self._missing(promoted or self._indexed([key]))
+            return self._reconciled(promoted or self._indexed([key]))
         if task is _RECONCILE:
             self._promote(self._candidates())
-            return self._orphaned() + self._missing(None)
+            return self._reconciled(None)
         return [task]
 
     def _candidates(self) -> list[EntityKey]:
@@ -226,53 +226,36 @@ class IndexMaintainer:
                 )
             ]
 
-    def _missing(self, entities: list[EntityKey] | None) -> list[_Task]:
-        """The indexes that should exist and do not: of every indexed entity (None), or of
-        these (already known to be indexed)."""
+    def _reconciled(self, entities: list[EntityKey] | None) -> list[_Task]:
+        """What makes the property indexes match the properties: an index for every live
+        property of an indexed entity, and no other. ``None``: drops of the unwanted (their
+        property was trashed or purged, e.g. with its entity) and builds of the missing; else
+        only the builds for these entities."""
         if entities is not None and not entities:
             return []
-        statement = (
-            select(
-                Property.account_id,
-                Property.entity_id,
-                Property.property_id,
-                Property.data_key,
-                Property.field_type,
-            )
-            .join(
-                Entity,
-                (Entity.account_id == Property.account_id)
-                & (Entity.entity_id == Property.entity_id),
-            )
-            .where(Property.is_deleted.is_(False), Entity.properties_indexed.is_(True))
-        )
-        wanted = None if entities is None else set(entities)
         with self._engine.connect() as connection:
-            existing = set(connection.scalars(text(_VALID_INDEXES)))
-            rows = connection.execute(statement).all()
-        missing = []
+            # Listed before the wanted ones are read: an index is only ever built after its
+            # property and its entity's flag have committed, so a listed index that is wanted
+            # is always read as wanted, never dropped as a stranger.
+            found = {row[0]: bool(row[1]) for row in connection.execute(text(_RECORD_INDEXES))}
+            rows = connection.execute(_WANTED).all()
+        only = None if entities is None else set(entities)
+        wanted: dict[str, _Task] = {}
         for row in rows:
-            if wanted is not None and (row.account_id, row.entity_id) not in wanted:
+            if only is not None and (row.account_id, row.entity_id) not in only:
                 continue
             task = _create_task(*row)
-            if task is not None and task.index not in existing:
-                missing.append(task)
-        return missing
-
-    def _orphaned(self) -> list[_Task]:
-        """Indexes whose property is gone for good (purged with its entity or account): each
-        would cost every insert into ``records`` a predicate check forever."""
-        with self._engine.connect() as connection:
-            # Listed before the properties are read: an index only exists once its property
-            # has committed, so a property too new to be read here has no index listed yet.
-            found = set(connection.scalars(text(_RECORD_INDEXES)))
-            properties = connection.execute(select(Property.account_id, Property.property_id))
-            kept = {property_index_name(account_id, prop) for account_id, prop in properties}
-        return [
+            if task is not None and task.index is not None:
+                wanted[task.index] = task
+        builds = [task for name, task in wanted.items() if not found.get(name)]  # or INVALID
+        if only is not None:
+            return builds
+        drops = [
             _Task(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-            for name in sorted(found - kept)
-            if _PROPERTY_INDEX_NAME.fullmatch(name)
+            for name in sorted(found)
+            if _PROPERTY_INDEX_NAME.fullmatch(name) and name not in wanted
         ]
+        return drops + builds
 
     def _execute(self, task: _Task) -> None:
         """One statement, retried: a build can fail for reasons that pass (a deadlock with a
@@ -306,15 +289,27 @@ _RETRY_SECONDS = 2.0
 # through two servers).
 _LOCK = {"key": "crmcore:property-indexes"}
 _LOCK_POLL_SECONDS = 0.2
+# Every index of records, with whether it is valid (a failed build leaves an INVALID one).
 _RECORD_INDEXES = (
-    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
     "WHERE i.indrelid = 'records'::regclass"
 )
-_PROPERTY_INDEX_NAME = re.compile(r"ix_rp_[0-9a-f]{24}")
-_VALID_INDEXES = (
-    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-    "WHERE i.indrelid = 'records'::regclass AND i.indisvalid"
+# The properties that should have an index: live, in an indexed entity.
+_WANTED = (
+    select(
+        Property.account_id,
+        Property.entity_id,
+        Property.property_id,
+        Property.data_key,
+        Property.field_type,
+    )
+    .join(
+        Entity,
+        (Entity.account_id == Property.account_id) & (Entity.entity_id == Property.entity_id),
+    )
+    .where(Property.is_deleted.is_(False), Entity.properties_indexed.is_(True))
 )
+_PROPERTY_INDEX_NAME = re.compile(r"ix_rp_[0-9a-f]{24}")
 
 
 def _take_build_lock(connection: Connection) -> None:
