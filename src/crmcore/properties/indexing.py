@@ -187,8 +187,11 @@ class IndexMaintainer:
         """Mark indexed those of ``entities`` holding at least ``min_records`` live records; the
         ones this call marked (another server process may have been first)."""
         promoted: list[EntityKey] = []
-        with self._engine.begin() as connection:
+        with self._engine.connect() as connection:
             for account_id, entity_id in entities:
+                # One short transaction per entity: a long one would hold back every
+                # CREATE INDEX CONCURRENTLY meanwhile (they wait for older snapshots).
+                connection.commit()
                 key = {"account_id": account_id, "entity_id": entity_id}
                 # Counted up to the threshold only: the cost stays bounded however large the
                 # entity, and the entity index answers it without reading records.
@@ -212,6 +215,7 @@ class IndexMaintainer:
                 )
                 if marked is not None:
                     promoted.append((account_id, entity_id))
+            connection.commit()
         return promoted
 
     def _indexed(self, entities: list[EntityKey]) -> list[EntityKey]:
