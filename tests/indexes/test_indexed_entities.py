@@ -182,6 +182,15 @@ def test_migration_0012_marks_the_large_entities_it_finds_indexed(settings: Sett
     assert flags == {large: True, small: False, later: False}
 
 
+def _unmark_every_entity(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE entities SET properties_indexed = false"))
+    finally:
+        engine.dispose()
+
+
 @on_postgresql
 def test_a_small_entitys_property_indexes_are_dropped(settings: Settings) -> None:
     """As after the upgrade: indexes of an entity that is not indexed go, so that its writes
@@ -195,12 +204,7 @@ def test_a_small_entitys_property_indexes_are_dropped(settings: Settings) -> Non
             owner.account_id, add(owner, entity_id, "Amount", "NUMBER")["propertyId"]
         )
         wait_for(settings, name, present=True)
-        engine = make_engine(settings)
-        try:
-            with engine.begin() as connection:
-                connection.execute(text("UPDATE entities SET properties_indexed = false"))
-        finally:
-            engine.dispose()
+        _unmark_every_entity(settings)
         indexes.reconcile()  # min_records=0 marks it again, and keeps the index
         assert indexes.settled(30)
         assert name in indexes_of_records(settings)
@@ -209,12 +213,7 @@ def test_a_small_entitys_property_indexes_are_dropped(settings: Settings) -> Non
         _,
         indexes,
     ):
-        engine = make_engine(settings)
-        try:
-            with engine.begin() as connection:
-                connection.execute(text("UPDATE entities SET properties_indexed = false"))
-        finally:
-            engine.dispose()
+        _unmark_every_entity(settings)
         indexes.reconcile()
         assert indexes.settled(30)
         assert name not in indexes_of_records(settings)
