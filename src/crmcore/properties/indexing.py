@@ -157,8 +157,8 @@ class IndexMaintainer:
         the task was queued)."""
         if isinstance(task, _EntityChanged):
             key = (task.account_id, task.entity_id)
-            promoted = self._promote([key])
-            return self._reconciled(promoted or self._indexed([key]))
+            self._promote([key])
+            return self._reconciled([key])  # nothing unless it is (now) indexed
         if task is _RECONCILE:
             self._promote(self._candidates())
             return self._reconciled(None)
@@ -183,10 +183,8 @@ class IndexMaintainer:
         with self._engine.connect() as connection:
             return [(row[0], row[1]) for row in connection.execute(statement, parameters)]
 
-    def _promote(self, entities: Iterable[EntityKey]) -> list[EntityKey]:
-        """Mark indexed those of ``entities`` holding at least ``min_records`` live records; the
-        ones this call marked (another server process may have been first)."""
-        promoted: list[EntityKey] = []
+    def _promote(self, entities: Iterable[EntityKey]) -> None:
+        """Mark indexed those of ``entities`` holding at least ``min_records`` live records."""
         with self._engine.connect() as connection:
             for account_id, entity_id in entities:
                 # One short transaction per entity: a long one would hold back every
@@ -205,36 +203,20 @@ class IndexMaintainer:
                 )
                 if (held or 0) < self._min_records:
                     continue
-                marked = connection.scalar(
+                connection.execute(
                     text(
                         "UPDATE entities SET properties_indexed = true WHERE account_id = "
-                        ":account_id AND entity_id = :entity_id AND NOT properties_indexed "
-                        "RETURNING entity_id"
+                        ":account_id AND entity_id = :entity_id AND NOT properties_indexed"
                     ),
                     key,
                 )
-                if marked is not None:
-                    promoted.append((account_id, entity_id))
             connection.commit()
-        return promoted
-
-    def _indexed(self, entities: list[EntityKey]) -> list[EntityKey]:
-        with self._engine.connect() as connection:
-            return [
-                (account_id, entity_id)
-                for account_id, entity_id in entities
-                if connection.scalar(
-                    select(Entity.properties_indexed).where(
-                        Entity.account_id == account_id, Entity.entity_id == entity_id
-                    )
-                )
-            ]
 
     def _reconciled(self, entities: list[EntityKey] | None) -> list[_Task]:
         """What makes the property indexes match the properties: an index for every live
         property of an indexed entity, and no other. ``None``: drops of the unwanted (their
         property was trashed or purged, e.g. with its entity) and builds of the missing; else
-        only the builds for these entities."""
+        only the builds for these entities (none for those not indexed)."""
         if entities is not None and not entities:
             return []
         with self._engine.connect() as connection:
