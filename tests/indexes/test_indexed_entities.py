@@ -15,7 +15,12 @@ from sqlalchemy import text
 
 from crmcore.app import create_app
 from crmcore.config import Settings
-from crmcore.db.dialect import property_index_name
+from crmcore.db.dialect import (
+    TRIGRAM_INDEX,
+    VALUES_INDEX,
+    entity_index_name,
+    property_index_name,
+)
 from crmcore.db.engine import make_engine
 from crmcore.db.migrate import alembic_config
 from crmcore.properties.indexing import IndexMaintainer
@@ -39,6 +44,10 @@ def serving(settings: Settings, **changes: Any) -> Iterator[tuple[Tenant, IndexM
             yield factory.account(), client.app.state.indexes  # type: ignore[attr-defined]
         finally:
             factory.close()
+
+
+def _gins_of(account_id: str, entity_id: str) -> list[str]:
+    return [entity_index_name(p, account_id, entity_id) for p in (VALUES_INDEX, TRIGRAM_INDEX)]
 
 
 def _indexed(settings: Settings, account_id: str, entity_id: str) -> bool:
@@ -72,14 +81,17 @@ def test_an_entity_gets_its_property_indexes_once_it_holds_enough_records(
             new_record(owner, entity_id, data={amount: value})
         indexes.reconcile()  # what the periodic check does
         assert indexes.settled(20)
-        amount_index = property_index_name(owner.account_id, amount)
-        assert amount_index not in indexes_of_records(settings)
+        own_indexes = {
+            property_index_name(owner.account_id, amount),
+            *_gins_of(owner.account_id, entity_id),
+        }
+        assert not own_indexes & indexes_of_records(settings)
         assert not _indexed(settings, owner.account_id, entity_id)
 
         new_record(owner, entity_id, data={amount: 3})
         indexes.reconcile()
         assert indexes.settled(60)
-        assert amount_index in indexes_of_records(settings)
+        assert own_indexes <= indexes_of_records(settings)
         assert _indexed(settings, owner.account_id, entity_id)
 
         # Indexed for good: a property added later gets its index at once, no check needed.
@@ -89,7 +101,9 @@ def test_an_entity_gets_its_property_indexes_once_it_holds_enough_records(
         other = str(create(owner, "notes")["entityId"])
         note = add(owner, other, "Words", "TEXT")["propertyId"]
         assert indexes.settled(20)
-        assert property_index_name(owner.account_id, note) not in indexes_of_records(settings)
+        found = indexes_of_records(settings)
+        assert property_index_name(owner.account_id, note) not in found
+        assert not set(_gins_of(owner.account_id, other)) & found
 
 
 @on_postgresql
@@ -278,5 +292,54 @@ def test_the_indexes_of_an_entity_deleted_for_good_are_dropped(settings: Setting
         assert indexes.settled(30)
         found = indexes_of_records(settings)
         assert gone_index not in found
+        assert not set(_gins_of(owner.account_id, gone)) & found
         assert kept_index in found
-        assert "ix_records_entity_created" in found  # only property indexes are ever dropped
+        assert set(_gins_of(owner.account_id, kept)) <= found
+        assert "ix_records_entity_created" in found  # only large entities' indexes are dropped
+
+
+_SHARED_GINS = {"ix_records_data_gin", "ix_records_name_trgm"}
+
+
+@on_postgresql
+def test_migration_0013_replaces_the_gins_over_all_records_with_the_entities_own(
+    settings: Settings,
+) -> None:
+    """Where no entity is large the migration drops the shared GINs at once; elsewhere the large
+    entities' filters and searches need them until the servers have built their own."""
+    with serving(settings, property_indexes_min_records=3, property_index_check_seconds=0) as (
+        owner,
+        _,
+    ):
+        large = str(create(owner, "deals")["entityId"])
+    config = alembic_config(settings)
+    command.downgrade(config, "0012")
+    assert indexes_of_records(settings) >= _SHARED_GINS
+    command.upgrade(config, "head")
+    assert not _SHARED_GINS & indexes_of_records(settings)
+
+    command.downgrade(config, "0012")
+    _set_indexed(settings, large)
+    command.upgrade(config, "head")
+    assert indexes_of_records(settings) >= _SHARED_GINS
+    with serving(settings, property_indexes_min_records=3, property_index_check_seconds=0) as (
+        _,
+        indexes,
+    ):
+        indexes.reconcile()  # what each server does at start-up
+        assert indexes.settled(60)
+    found = indexes_of_records(settings)
+    assert set(_gins_of(owner.account_id, large)) <= found
+    assert not _SHARED_GINS & found
+
+
+def _set_indexed(settings: Settings, entity_id: str) -> None:
+    engine = make_engine(settings)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text("UPDATE entities SET properties_indexed = true WHERE entity_id = :entity"),
+                {"entity": entity_id},
+            )
+    finally:
+        engine.dispose()

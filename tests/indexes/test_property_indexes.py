@@ -1,6 +1,7 @@
 """PostgreSQL: every sortable property of an indexed entity gets a partial expression index that
 the record queries actually use (checked with EXPLAIN of the SQL the server sends), built after
-commit without blocking writes; the full-text search's exact tier walks the name index.
+commit without blocking writes; so do the entity's GINs (equality filters, the full-text search's
+contains tier); the full-text search's exact tier walks the name index.
 
 These tests index every entity at once (``property_indexes_min_records=0``); when an entity
 becomes indexed is tested in ``test_indexed_entities.py``."""
@@ -15,9 +16,14 @@ from sqlalchemy import Engine, event, text
 
 from crmcore.app import create_app
 from crmcore.config import Settings
-from crmcore.db.dialect import property_index_name
+from crmcore.db.dialect import (
+    TRIGRAM_INDEX,
+    VALUES_INDEX,
+    entity_index_name,
+    property_index_name,
+)
 from crmcore.db.engine import make_engine
-from tests.builders import Tenant
+from tests.builders import Tenant, TenantFactory, new_record
 from tests.entities.test_entities_create_get import create
 from tests.properties.test_properties_api import add
 
@@ -160,9 +166,58 @@ def test_exact_name_tier_of_the_fulltext_search_walks_the_name_index(
     assert "Sort" not in plan, plan
 
 
-def _plans(settings: Settings, sent: list[tuple[str, Any]]) -> list[str]:
+def test_an_equality_filter_uses_the_entitys_values_index(
+    owner: Tenant, tenants: TenantFactory, settings: Settings
+) -> None:
+    entity_id = create(owner, "deals")["entityId"]
+    stage = add(owner, entity_id, "Stage", "TEXT")["propertyId"]
+    values_index = entity_index_name(VALUES_INDEX, owner.account_id, entity_id)
+    wait_for(settings, values_index, present=True)
+    # Enough records that reading the few matches beats reading the whole entity.
+    tenants.insert_blank_records(owner, entity_id, 2000)
+    for _ in range(3):
+        tenants.insert_record(owner, entity_id, {stage: "Won"})
+    _analyze(settings)
+    condition = {"field": f"data.{stage}", "operator": "eq", "value": "Won"}
+    body = {"entityId": entity_id, "conditionGroup": {"operator": "AND", "conditions": [condition]}}
+    sent = _statements_of(owner, "POST", "/records/search/advanced", json=body)
+    [plan] = _plans(settings, sent, bitmaps_only=True)
+    assert values_index in plan, plan
+
+
+def test_the_contains_tier_of_the_fulltext_search_uses_the_entitys_trigram_index(
+    owner: Tenant, tenants: TenantFactory, settings: Settings
+) -> None:
+    entity_id = create(owner, "deals")["entityId"]
+    add(owner, entity_id, "Stage", "TEXT")  # the worker looks at an entity when it changes
+    trigram_index = entity_index_name(TRIGRAM_INDEX, owner.account_id, entity_id)
+    wait_for(settings, trigram_index, present=True)
+    tenants.insert_blank_records(owner, entity_id, 2000)
+    new_record(owner, entity_id, name="Alphabet")
+    _analyze(settings)
+    path = f"/records/search/fulltext/{entity_id}"
+    sent = _statements_of(owner, "GET", path, params={"q": "lphab"})
+    contains = [(sql, params) for sql, params in sent if "lower(records.name) NOT LIKE" in sql]
+    assert len(contains) == 1, sent
+    [plan] = _plans(settings, contains, bitmaps_only=True)
+    assert trigram_index in plan, plan
+
+
+def _analyze(settings: Settings) -> None:
+    engine = make_engine(settings)
+    try:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE records"))
+    finally:
+        engine.dispose()
+
+
+def _plans(
+    settings: Settings, sent: list[tuple[str, Any]], *, bitmaps_only: bool = False
+) -> list[str]:
     """EXPLAIN of each statement with its parameters, sequential scans priced out (the tables
-    of a test are tiny)."""
+    of a test are tiny); ``bitmaps_only``: index scans too, so that a GIN (which only bitmap
+    scans read) is not outpriced by walking a B-tree over a handful of rows."""
     plans = []
     engine = make_engine(settings)
     try:
@@ -170,6 +225,8 @@ def _plans(settings: Settings, sent: list[tuple[str, Any]]) -> list[str]:
         try:
             cursor = connection.cursor()
             cursor.execute("SET enable_seqscan = off")
+            if bitmaps_only:
+                cursor.execute("SET enable_indexscan = off")
             for statement, parameters in sent:
                 cursor.execute("EXPLAIN " + statement, parameters)
                 plans.append("\n".join(str(row[0]) for row in cursor.fetchall()))

@@ -187,8 +187,8 @@ class JsonAccess:
     """How record values inside a JSON column are read and compared, per database.
 
     SQLite reads them with JSON1 (``json_extract``, ``json_each``); PostgreSQL with JSONB
-    operators, using containment (``@>``) for equality so the GIN index on ``records.data`` serves
-    it. Keys are properties' ``data_key``s, resolved against the entity's properties first.
+    operators, using containment (``@>``) for equality so the GIN index of a large entity's values
+    serves it. Keys are properties' ``data_key``s, resolved against the entity's properties first.
     """
 
     postgresql: bool
@@ -279,20 +279,51 @@ def property_index_name(account_id: str, property_id: str) -> str:
     return "ix_rp_" + hashlib.sha1(f"{account_id}:{property_id}".encode()).hexdigest()[:24]
 
 
+def _checked_ids(*values: str) -> None:
+    """DDL cannot take bound parameters: the IDs written into it come from our own rows and
+    must be plain identifiers."""
+    for value in values:
+        if not _SAFE_ID.match(value):
+            raise ValueError(f"unexpected identifier {value!r}")
+
+
+#: The GIN indexes of one indexed entity, by name prefix: ``ix_rv_`` over its values
+#: (containment, ``@>``, for equality filters) and ``ix_rt_`` over the trigrams of its names
+#: (the full-text search; only where pg_trgm is installed).
+VALUES_INDEX, TRIGRAM_INDEX = "ix_rv_", "ix_rt_"
+
+
+def entity_index_name(prefix: str, account_id: str, entity_id: str) -> str:
+    return prefix + hashlib.sha1(f"{account_id}:{entity_id}".encode()).hexdigest()[:24]
+
+
+def entity_index_sql(prefix: str, account_id: str, entity_id: str) -> str:
+    """PostgreSQL: a GIN index (``VALUES_INDEX`` or ``TRIGRAM_INDEX``) over one entity's records.
+
+    Partial, like the property indexes: one GIN over every record of every entity made each
+    import pay for the values and names of all of them (docs/decisions.md). Trashed records
+    stay in it, so that the trash's filters use it too.
+    """
+    _checked_ids(account_id, entity_id)
+    method = {
+        VALUES_INDEX: "gin (data jsonb_path_ops)",
+        TRIGRAM_INDEX: "gin (lower(name) gin_trgm_ops)",
+    }[prefix]
+    name = entity_index_name(prefix, account_id, entity_id)
+    return (
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON records USING {method} "
+        f"WHERE account_id = '{account_id}' AND entity_id = '{entity_id}'"
+    )
+
+
 def property_index_sql(
     account_id: str, entity_id: str, property_id: str, data_key: str, sort_kind: str
 ) -> str | None:
     """PostgreSQL: a partial index over one property's values in one entity, in the exact form the
-    record queries sort and compare by (``records/query``), so sorts and ranges walk an index.
-
-    DDL cannot take bound parameters; the IDs come from our own rows and are checked to be plain
-    identifiers before they are written into the statement.
-    """
+    record queries sort and compare by (``records/query``), so sorts and ranges walk an index."""
     if sort_kind == "none":
         return None
-    for value in (account_id, entity_id, property_id, data_key):
-        if not _SAFE_ID.match(value):
-            raise ValueError(f"unexpected identifier {value!r}")
+    _checked_ids(account_id, entity_id, property_id, data_key)
     expression = {
         "text": f"(lower(data ->> '{data_key}') COLLATE \"C\")",
         "jsonb": f"(data -> '{data_key}')",

@@ -39,16 +39,9 @@ class Record(Audited, Base):
             "date_created",
             "record_id",
         ),
-        # PostgreSQL only: containment (@>) over values, used for equality filters.
-        Index(
-            "ix_records_data_gin",
-            "data",
-            postgresql_using="gin",
-            postgresql_ops={"data": "jsonb_path_ops"},
-            info={"dialects": ("postgresql",)},
-        ).ddl_if(dialect="postgresql"),
-        # Also, on PostgreSQL when pg_trgm can be created (migration 0005, not declared here since
-        # it is optional): ix_records_name_trgm, a trigram GIN index on lower(name).
+        # PostgreSQL, per large entity and made by the servers (properties/indexing.py), not
+        # declared here: GINs over its values (ix_rv_, containment for equality filters) and the
+        # trigrams of its names (ix_rt_, the full-text search), and an index per property.
     )
 
     account_id: Mapped[str] = mapped_column(AccountIdType(), primary_key=True)

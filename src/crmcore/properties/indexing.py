@@ -1,11 +1,13 @@
-"""Per-property indexes on PostgreSQL: built in the background (CONCURRENTLY, never blocking
-writes) by one worker per server process, and reconciled at start-up and periodically so that
-a server killed mid-build still ends up with every index, and the indexes of properties purged
-with their entity are dropped.
+"""The indexes of large entities on PostgreSQL: one per property (sorts and ranges) and two GINs
+(equality filters over the values, the full-text search over the names). Built in the background
+(CONCURRENTLY, never blocking writes) by one worker per server process, and reconciled at
+start-up and periodically so that a server killed mid-build still ends up with every index, and
+the indexes of properties and entities purged are dropped.
 
 Only entities that hold many records get them (``entities.properties_indexed``): every partial
 index on the shared ``records`` table costs every insert and the planning of every records query,
-whichever tenant it belongs to (docs/decisions.md), while the records of a small entity are
+whichever tenant it belongs to, and a GIN over every entity made each imported row pay for the
+values and names of all of them (docs/decisions.md), while the records of a small entity are
 found quickly through the entity index. An entity is indexed once it holds
 ``property_indexes_min_records`` live records, and stays indexed. The worker looks for such
 entities (and for missing indexes) at start-up and every ``property_index_check_seconds``, and
@@ -26,7 +28,15 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.exc import DBAPIError
 
-from crmcore.db.dialect import drop_property_index_sql, property_index_name, property_index_sql
+from crmcore.db.dialect import (
+    TRIGRAM_INDEX,
+    VALUES_INDEX,
+    drop_property_index_sql,
+    entity_index_name,
+    entity_index_sql,
+    property_index_name,
+    property_index_sql,
+)
 from crmcore.models import Entity, Property
 from crmcore.models.job import JobKind, JobStatus
 from crmcore.properties.types import ValueKind, property_type
@@ -213,10 +223,11 @@ class IndexMaintainer:
             connection.commit()
 
     def _reconciled(self, entities: list[EntityKey] | None) -> list[_Task]:
-        """What makes the property indexes match the properties: an index for every live
-        property of an indexed entity, and no other. ``None``: drops of the unwanted (their
-        property was trashed or purged, e.g. with its entity) and builds of the missing; else
-        only the builds for these entities (none for those not indexed)."""
+        """What makes the indexes match the entities: the GINs of every indexed entity and an
+        index for each of its live properties, and no others. ``None``: builds of the missing,
+        then drops of the unwanted (their property was trashed or purged, or their entity) and
+        of the GINs over all records that databases before migration 0013 hold; else only the
+        builds for these entities (none for those not indexed)."""
         if entities is not None and not entities:
             return []
         with self._engine.connect() as connection:
@@ -224,10 +235,19 @@ class IndexMaintainer:
             # property and its entity's flag have committed, so a listed index that is wanted
             # is always read as wanted, never dropped as a stranger.
             found = {row[0]: bool(row[1]) for row in connection.execute(text(_RECORD_INDEXES))}
-            rows = connection.execute(_WANTED).all()
+            properties = connection.execute(_WANTED).all()
+            indexed = connection.execute(_INDEXED_ENTITIES).all()
+            trigrams = connection.scalar(text(_HAS_TRIGRAMS)) is not None
         only = None if entities is None else set(entities)
+        prefixes = (VALUES_INDEX, TRIGRAM_INDEX) if trigrams else (VALUES_INDEX,)
         wanted: dict[str, _Task] = {}
-        for row in rows:
+        for account_id, entity_id in indexed:
+            if only is None or (account_id, entity_id) in only:
+                for prefix in prefixes:
+                    sql = entity_index_sql(prefix, account_id, entity_id)
+                    name = entity_index_name(prefix, account_id, entity_id)
+                    wanted[name] = _Task(sql, name)
+        for row in properties:
             if only is not None and (row.account_id, row.entity_id) not in only:
                 continue
             task = _create_task(*row)
@@ -239,9 +259,11 @@ class IndexMaintainer:
         drops = [
             _Task(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
             for name in sorted(found)
-            if _PROPERTY_INDEX_NAME.fullmatch(name) and name not in wanted
+            if (_OWN_INDEX_NAME.fullmatch(name) and name not in wanted) or name in _SHARED_GINS
         ]
-        return drops + builds
+        # Builds first: a failed build stops the list, so the shared GINs are only dropped once
+        # every large entity has its own.
+        return builds + drops
 
     def _execute(self, task: _Task) -> None:
         """One statement, retried: a build can fail for reasons that pass (a deadlock with a
@@ -295,7 +317,15 @@ _WANTED = (
     )
     .where(Property.is_deleted.is_(False), Entity.properties_indexed.is_(True))
 )
-_PROPERTY_INDEX_NAME = re.compile(r"ix_rp_[0-9a-f]{24}")
+_INDEXED_ENTITIES = select(Entity.account_id, Entity.entity_id).where(
+    Entity.properties_indexed.is_(True)
+)
+_HAS_TRIGRAMS = "SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'"
+# The indexes this worker makes: per property (ix_rp_), and the GINs of an entity.
+_OWN_INDEX_NAME = re.compile(r"ix_r[pvt]_[0-9a-f]{24}")
+# GINs over all records, from before migration 0013: it drops them where no entity is large;
+# elsewhere the worker does, once the large entities have their own.
+_SHARED_GINS = frozenset({"ix_records_data_gin", "ix_records_name_trgm"})
 
 
 def _take_build_lock(connection: Connection) -> None:

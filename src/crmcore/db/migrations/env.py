@@ -10,7 +10,7 @@ from crmcore.db.engine import make_engine
 from crmcore.models import Base
 
 config = context.config
-UNMANAGED_INDEXES = ("ix_rp_", "ix_records_name_trgm")
+UNMANAGED_INDEXES = ("ix_rp_", "ix_rv_", "ix_rt_", "ix_records_data_gin", "ix_records_name_trgm")
 target_metadata = Base.metadata
 
 
@@ -20,8 +20,8 @@ def _run(connection: Connection) -> None:
     def include_object(
         item: Any, name: str | None, kind: str, reflected: bool, _compare_to: Any
     ) -> bool:
-        # Indexes made outside the metadata: one per sortable property (properties/indexing.py)
-        # and the optional trigram index of migration 0005.
+        # Indexes made outside the metadata: those of large entities (properties/indexing.py),
+        # and the GINs over all records that migration 0013 leaves to the servers to drop.
         if kind == "index" and reflected and name and name.startswith(UNMANAGED_INDEXES):
             return False
         # Objects that exist on one database only (e.g. PostgreSQL's GIN index) say so in info.
