@@ -31,7 +31,6 @@ from crmcore.imports import job as import_job
 from crmcore.jobs import service as job_service
 from crmcore.jobs.runner import ContextFactory, Handler, JobRunner
 from crmcore.kernel.context import Caller, Context
-from crmcore.kernel.interpreter import share_the_gil_promptly
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
@@ -47,7 +46,6 @@ log = logging.getLogger("crmcore")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     configure_logging(settings)
-    share_the_gil_promptly()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

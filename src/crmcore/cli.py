@@ -35,7 +35,6 @@ from crmcore.imports import service as import_service
 from crmcore.jobs.runner import ContextFactory, JobRunner
 from crmcore.kernel.context import Context
 from crmcore.kernel.errors import CrmError, NotFound
-from crmcore.kernel.interpreter import share_the_gil_promptly
 from crmcore.kernel.pagination import CursorCodec
 from crmcore.kernel.secrets import SecretBox, load_or_create_key
 from crmcore.kernel.wire import utc_now
@@ -265,7 +264,6 @@ class LocalJobs:
 def local_jobs(settings: Settings) -> Iterator[LocalJobs]:
     from crmcore.app import job_context_factory, job_handlers  # loads FastAPI: only here
 
-    share_the_gil_promptly()  # as in a server: the job's threads hand the GIL over promptly
     engine = make_engine(settings)
     key = load_or_create_key(settings.secret_key, settings.secret_key_file)
     state = SimpleNamespace(

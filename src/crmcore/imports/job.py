@@ -12,6 +12,7 @@ or several) is reported with its row number and column and skipped.
 
 import gc
 import queue
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -87,23 +88,33 @@ def run(job_run: JobRun) -> None:
             ctx.settings.import_writers if postgresql and _unlimited(ctx, planned) else 1,
         )
     try:
-        with _few_collections():
+        with _import_tuning():
             _import(job_run, book, target)
     finally:
         book.close()
 
 
-class _FewCollections:
-    """Collect garbage rarely while importing: a batch allocates millions of objects that all
-    live until it is written, and the collector's passes over them were half the import's CPU
-    (measured: 12.6 s -> 6.6 s for 100,000 rows). Counted, since imports can overlap."""
+class _ImportTuning:
+    """Process-wide settings while imports run, counted since imports can overlap.
+
+    - The garbage collector runs rarely: a batch allocates millions of objects that all live
+      until it is written, and the collector's passes over them were half the import's CPU
+      (measured: 12.6 s -> 6.6 s for 100,000 rows).
+    - A thread hands the GIL over after 1 ms instead of CPython's 5: the writers wait on
+      PostgreSQL, then need the GIL for a moment to send the next piece of a batch, and each
+      such moment waited up to 5 ms behind the reader thread converting rows. 200,000 rows:
+      17,490-17,800 rows/s at 5 ms, 19,600-19,800 at 2, 1, 0.5 or 0.1 ms (docs/decisions.md).
+      Not for every request: creates measured no better with it.
+    """
 
     GENERATION0 = 200_000
+    SWITCH_SECONDS = 0.001
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._users = 0
         self._saved = gc.get_threshold()
+        self._saved_switch = sys.getswitchinterval()
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
@@ -111,6 +122,8 @@ class _FewCollections:
             if self._users == 0:
                 self._saved = gc.get_threshold()
                 gc.set_threshold(self.GENERATION0, *self._saved[1:])
+                self._saved_switch = sys.getswitchinterval()
+                sys.setswitchinterval(self.SWITCH_SECONDS)
             self._users += 1
         try:
             yield
@@ -119,9 +132,10 @@ class _FewCollections:
                 self._users -= 1
                 if self._users == 0:
                     gc.set_threshold(*self._saved)
+                    sys.setswitchinterval(self._saved_switch)
 
 
-_few_collections = _FewCollections()
+_import_tuning = _ImportTuning()
 
 
 def _unlimited(ctx: Context, planned: Plan) -> bool:
