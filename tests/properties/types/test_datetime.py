@@ -1,6 +1,10 @@
+from collections.abc import Callable
+
 import pytest
 
 from crmcore.properties.types import FieldType, property_type
+from crmcore.properties.types.base import InvalidValue
+from crmcore.properties.types.datetime_ import format_instant, parse_instant
 from tests.properties.types.helpers import NO_CHOICES, rejection
 
 DATETIME = property_type(FieldType.DATETIME)
@@ -83,3 +87,33 @@ def test_parse_text(cell: str, stored: str | None) -> None:
 )
 def test_parse_text_rejects(cell: str, reason: str) -> None:
     assert rejection(lambda: DATETIME.parse_text(cell, NO_CHOICES)) == reason
+
+
+def _outcome(convert: Callable[[], object]) -> object:
+    try:
+        return convert()
+    except InvalidValue as error:
+        return ("rejected", error.reason)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-04-22T15:30:00Z",
+        "2026-04-22T15:30:00.1Z",
+        "2026-04-22T15:30:00.123456Z",
+        "2024-02-29T23:59:59.999Z",
+        "9999-12-31T23:59:59.999999Z",
+        "2026-02-29T10:00:00Z",
+        "2026-04-31T10:00:00Z",
+        "2026-04-22T24:00:00Z",
+        "2026-04-22T15:60:00Z",
+        "2026-04-22T15:30:60Z",
+        "0000-01-01T00:00:00Z",
+    ],
+)
+def test_utc_text_in_the_stored_shape_gets_what_the_general_parser_gives(text: str) -> None:
+    """Such text (what exports write) skips the general parser: same value, same refusal."""
+    general = _outcome(lambda: format_instant(parse_instant(text)))
+    assert _outcome(lambda: DATETIME.parse_text(text, NO_CHOICES)) == general
+    assert _outcome(lambda: DATETIME.normalise(text, NO_CHOICES)) == general

@@ -18,6 +18,10 @@ _INSTANT = re.compile(
     re.ASCII,
 )
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# Already UTC and in the stored shape but for the fraction (exports write it, most imports
+# repeat it): checked by the C parser and reshaped without the general path, which was an eighth
+# of an import's per-row work. Group 1 is the fraction's digits.
+_PLAIN_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.(\d{1,6}))?Z", re.ASCII)
 _SHAPE = "must be an ISO 8601 date-time with an offset, e.g. 2026-04-22T15:30:00+09:00"
 
 
@@ -58,12 +62,28 @@ class DatetimeType(PropertyType):
     def _validate(self, value: object, choices: Choices) -> JsonValue:
         if not isinstance(value, str):
             raise InvalidValue(_SHAPE)
-        return format_instant(parse_instant(value))
+        return _plain_utc(value) or format_instant(parse_instant(value))
 
     def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
         text = text.strip()
         if not text:
             return None
+        plain = _plain_utc(text)
+        if plain is not None:
+            return plain
         if _DATE_ONLY.fullmatch(text):
             text += "T00:00"
         return format_instant(parse_instant(text, naive_zone=UTC))
+
+
+def _plain_utc(text: str) -> str | None:
+    """The stored form of ``YYYY-MM-DDTHH:MM:SS[.f]Z`` if it is a real instant, else None (the
+    general path then accepts it or says why not)."""
+    match = _PLAIN_UTC.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return f"{text[:19]}.{((match[1] or '') + '000')[:3]}Z"
