@@ -120,6 +120,8 @@ SQL_INSERT_LOG = (
     "%s::VARCHAR, %s::VARCHAR, %s::JSONB, %s::VARCHAR, %s::VARCHAR, "
     "%s::TIMESTAMP WITH TIME ZONE)"
 )
+# A create writes both in one statement (records/repository.py).
+SQL_INSERT_RECORD_AND_LOG = f"WITH new_record AS \n({SQL_INSERT_RECORD})\n {SQL_INSERT_LOG}"
 SQL_UPDATE = (
     "UPDATE records SET data=%s::JSONB, date_updated=%s::TIMESTAMP WITH TIME ZONE "
     "WHERE records.account_id = %s::VARCHAR AND records.record_id = %s::VARCHAR"
@@ -299,15 +301,12 @@ class Floor:
         record_id, log_id = new_id(IdKind.RECORD, now), new_id(IdKind.LOG, now)
         self.writes.records.append(record_id)
         self.writes.logs.append(log_id)
-        await conn.execute(
-            SQL_INSERT_RECORD,
-            (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
-             orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now),
-        )  # fmt: skip
         changes = initial_changes(name, data, tags, member)  # the entry the server writes
         await conn.execute(
-            SQL_INSERT_LOG,
-            (account, log_id, record_id, entity, "CREATE",
+            SQL_INSERT_RECORD_AND_LOG,
+            (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
+             orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now,
+             account, log_id, record_id, entity, "CREATE",
              orjson.dumps(changes).decode(), member, "API", now),
         )  # fmt: skip
         await self.files(conn, [record_id])
