@@ -64,9 +64,20 @@ def test_a_csv_import_creates_one_record_per_row_with_typed_values(owner: Tenant
 
 def test_characters_special_to_the_bulk_write_arrive_unchanged(owner: Tenant) -> None:
     """PostgreSQL writes imports with COPY, whose text format gives backslash, tab, newline,
-    carriage return and a lone backslash-N a meaning of their own."""
+    carriage return and a lone backslash-N a meaning of their own; each line is filled into a
+    template, where braces would mean a field."""
     d = deals(owner)
-    tricky = ["a\\b", "tab\there", "line\nbreak", "cr\rhere", "\\N", "\\\\N", 'q"uote\\n', "é 한"]
+    tricky = [
+        "a\\b",
+        "tab\there",
+        "line\nbreak",
+        "cr\rhere",
+        "\\N",
+        "\\\\N",
+        'q"uote\\n',
+        "é 한",
+        "{0} {}",
+    ]
     rows = [["Name", "Company", "Notes", "Tags"]]
     rows += [[text, text, f"{text}!", text] for text in tricky]
     job = body_of(upload(owner, "", csv_bytes(rows), entityId=d.entity_id))["jobId"]

@@ -81,47 +81,62 @@ def _copy_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_text(value: Any, as_json: bool) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if as_json:
+        # JSON escapes every control character, so only its backslashes need doubling.
+        return orjson.dumps(value).decode().replace("\\", "\\\\")
+    if isinstance(value, str):
+        return _copy_escaped(value)
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return _copy_escaped(str(value))
+
+
 class BulkRows:
     """New rows of one table, prepared for one bulk write away from any session (an import
     prepares them on its reader thread): COPY text lines for PostgreSQL, so that writing them is
-    one call that leaves the interpreter free; plain rows for SQLite's executemany."""
+    one call that leaves the interpreter free; plain rows for SQLite's executemany.
 
-    def __init__(self, table: Table, *, postgresql: bool) -> None:
+    ``constants``: the columns every row of the batch shares (the tenant, the timestamps...),
+    written into each line's template once; ``add`` then takes the other columns only, which
+    cut the cost of a records line by more than half (it runs for every imported row).
+    """
+
+    def __init__(
+        self, table: Table, *, postgresql: bool, constants: dict[str, Any] | None = None
+    ) -> None:
         self.table = table
         self.postgresql = postgresql
         self.columns = [column.name for column in table.columns]
-        self._json = [isinstance(column.type, JSON) for column in table.columns]
+        self.constants = constants or {}
+        json_columns = {column.name for column in table.columns if isinstance(column.type, JSON)}
+        self._varying = [(name, name in json_columns) for name in self.columns
+                         if name not in self.constants]  # fmt: skip
+        # The line with a {} for each varying column (braces of constant text doubled).
+        self._template = "\t".join(
+            "{}" if name not in self.constants
+            else _copy_text(self.constants[name], name in json_columns).replace("{", "{{")
+            .replace("}", "}}")
+            for name in self.columns
+        ) + "\n"  # fmt: skip
         self.lines: list[str] = []
         self.rows: list[dict[str, Any]] = []
-        # Rows prepared together share their timestamps: each is formatted once.
-        self._instant: datetime | None = None
-        self._instant_text = ""
 
     def add(self, row: dict[str, Any]) -> None:
-        """One row with every column of the table."""
+        """One row: every column but the constants."""
         if not self.postgresql:
-            self.rows.append(row)
+            self.rows.append({**self.constants, **row})
             return
-        # One loop, no call per value: this runs for every column of every imported row.
-        texts: list[str] = []
-        for name, as_json in zip(self.columns, self._json, strict=True):
-            value = row[name]
-            if value is None:
-                texts.append("\\N")
-            elif as_json:
-                # JSON escapes every control character, so only its backslashes need doubling.
-                texts.append(orjson.dumps(value).decode().replace("\\", "\\\\"))
-            elif isinstance(value, str):
-                texts.append(_copy_escaped(value))
-            elif value is True or value is False:
-                texts.append("t" if value else "f")
-            elif isinstance(value, datetime):
-                if value is not self._instant:
-                    self._instant, self._instant_text = value, value.isoformat()
-                texts.append(self._instant_text)
-            else:
-                texts.append(_copy_escaped(str(value)))
-        self.lines.append("\t".join(texts) + "\n")
+        self.lines.append(
+            self._template.format(
+                *[_copy_text(row[name], as_json) for name, as_json in self._varying]
+            )
+        )
 
     def write(self, session: Session, keep: Sequence[int] | None = None) -> None:
         """Insert the rows (only those at the ``keep`` positions, if given) in the session's

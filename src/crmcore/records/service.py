@@ -207,45 +207,42 @@ def prepare_many(
 ) -> PreparedRecords:
     """Rows for records created in bulk, each with an ``IMPORT`` log entry holding its initial
     values, built without a session (an import builds them on its reader thread)."""
-    records = BulkRows(Record.__table__, postgresql=postgresql)  # type: ignore[arg-type]
-    logs = BulkRows(RecordLog.__table__, postgresql=postgresql)  # type: ignore[arg-type]
+    entity_id = schema.entity_id
+    member_id = caller.member_id
+    tenant = {"account_id": caller.account_id, "entity_id": entity_id}
+    records = BulkRows(
+        Record.__table__,  # type: ignore[arg-type]
+        postgresql=postgresql,
+        constants={**tenant, "workspace_id": caller.workspace_id, "is_deleted": False,
+                   "deleted_at": None, "deleted_by": None, "created_by": member_id,
+                   "updated_by": member_id, "date_created": now, "date_updated": now},
+    )  # fmt: skip
+    logs = BulkRows(
+        RecordLog.__table__,  # type: ignore[arg-type]
+        postgresql=postgresql,
+        constants={**tenant, "action": "IMPORT", "actor_id": member_id, "source": source,
+                   "date_created": now},
+    )  # fmt: skip
     # They share one timestamp; sorted IDs keep them in the given order (lists sort by
     # dateCreated, then recordId).
     record_ids = new_ids(IdKind.RECORD, now, len(new))
     log_ids = new_ids(IdKind.LOG, now, len(new))
-    entity_id = schema.entity_id
     for item, record_id, log_id in zip(new, record_ids, log_ids, strict=True):
         stored = schema.stored(item.data)
         records.add(
             {
-                "account_id": caller.account_id,
                 "record_id": record_id,
-                "entity_id": entity_id,
-                "workspace_id": caller.workspace_id,
                 "name": item.name,
                 "data": stored,
                 "tags": item.tags,
                 "owner_id": item.owner_id,
-                "is_deleted": False,
-                "deleted_at": None,
-                "deleted_by": None,
-                "created_by": caller.member_id,
-                "updated_by": caller.member_id,
-                "date_created": now,
-                "date_updated": now,
             }
         )
         logs.add(
             {
-                "account_id": caller.account_id,
                 "log_id": log_id,
                 "record_id": record_id,
-                "entity_id": entity_id,
-                "action": "IMPORT",
                 "changes": initial_changes(item.name, stored, item.tags, item.owner_id),
-                "actor_id": caller.member_id,
-                "source": source,
-                "date_created": now,
             }
         )
     return PreparedRecords(record_ids, records, logs)
