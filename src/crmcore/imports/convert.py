@@ -46,7 +46,11 @@ def _property_converter(view: PropertyView) -> Converter:
     numeric = view.field_type is FieldType.NUMBER
     boolean = view.field_type is FieldType.CHECKBOX
 
+    parse_text = kind.parse_text
+
     def convert(cell: Cell) -> Any:
+        if type(cell) is str:  # every cell of a CSV: the shortest way
+            return parse_text(restore(cell), choices)
         if cell is None:
             return None
         if numeric and isinstance(cell, int | float) and not isinstance(cell, bool):

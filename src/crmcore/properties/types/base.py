@@ -110,8 +110,11 @@ class PropertyType(ABC):
         return str(stored)
 
     def parse_text(self, text: str, choices: Choices) -> JsonValue | None:
-        """The stored value for a spreadsheet cell's text (imports)."""
-        return self.normalise(text.strip(), choices)
+        """The stored value for a spreadsheet cell's text (imports): what ``normalise`` does
+        with a string, without its checks for other inputs (this runs for every imported
+        cell). A type that overrides ``normalise`` overrides this too."""
+        text = text.strip()
+        return self._validate(text, choices) if text else None
 
     def cell_text(self, stored: JsonValue, choices: Choices) -> str:
         """How a stored value is written into a spreadsheet cell (exports); ``parse_text`` reads
