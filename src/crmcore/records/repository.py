@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
-from crmcore.db.dialect import exact_bitmaps, record_has_value
+from crmcore.db.dialect import exact_bitmaps, is_postgresql, record_has_value
 from crmcore.kernel.repository import AccountRepository
 from crmcore.models import Entity, Record, RecordLog, StoredFile
 
@@ -179,7 +179,7 @@ class RecordRepository(AccountRepository[Record]):
         cost more than twice the CPU (~650 against ~250 µs a create on the bench machine).
         Both objects stay out of the session; the request only renders them."""
         connection = self.session.connection()
-        if connection.dialect.name == "postgresql":
+        if is_postgresql(self.session):
             parameters = {"record_" + k: v for k, v in _column_values(record).items()}
             parameters.update(("log_" + k, v) for k, v in _column_values(log).items())
             connection.execute(_INSERT_RECORD_AND_LOG, parameters)
