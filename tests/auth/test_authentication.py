@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.accounts import service as account_service
@@ -15,7 +16,7 @@ from crmcore.app import create_app
 from crmcore.config import Settings
 from crmcore.db.engine import make_engine
 from crmcore.db.session import make_session_factory
-from crmcore.models.account import MemberStatus, Role
+from crmcore.models.account import MemberStatus, Role, UsedSignature
 from tests.builders import Tenant, TenantFactory
 from tests.signing import (
     DateFormat,
@@ -298,6 +299,33 @@ def test_refused_signature_is_not_spent(owner: Tenant) -> None:
     bad_salt = good.replace(f"salt={SALT}", "salt=short")
     assert_error(probe(owner.client, bad_salt), 403, "SignatureDoesNotMatch")
     assert probe(owner.client, good).status_code == 200
+
+
+def _spent(sessions: sessionmaker[Session], account_id: str) -> int:
+    with sessions() as session:
+        statement = select(func.count()).where(UsedSignature.account_id == account_id)
+        return int(session.scalar(statement) or 0)
+
+
+def test_refused_headers_write_nothing(owner: Tenant, sessions: sessionmaker[Session]) -> None:
+    """Headers refused by the checks leave no trace in the replay store (on PostgreSQL the
+    signature is claimed in the key lookup's statement, before the checks: the refusal rolls
+    the claim back), so nobody can fill the store with signatures they could not make."""
+    before = _spent(sessions, owner.account_id)
+    moment = datetime.now(UTC)
+    good = sign(owner.api_key, owner.api_secret, moment=moment, salt=SALT)
+    forged = good.replace(f"salt={SALT}", f"salt={SALT[::-1]}")
+    stale = sign(owner.api_key, owner.api_secret, moment=moment - timedelta(minutes=20))
+    unreadable_date = header(owner.api_key, "ab" * 32, "yesterday")
+    for refused, code in (
+        (forged, "SignatureDoesNotMatch"),
+        (stale, "RequestTimeTooSkewed"),
+        (unreadable_date, "RequestTimeTooSkewed"),
+    ):
+        assert_error(probe(owner.client, refused), 403, code)
+    assert _spent(sessions, owner.account_id) == before
+    assert probe(owner.client, good).status_code == 200
+    assert _spent(sessions, owner.account_id) == before + 1
 
 
 def test_failed_request_still_spends_its_signature(owner: Tenant) -> None:

@@ -6,10 +6,21 @@ from datetime import datetime, timedelta
 from sqlalchemy import bindparam, select
 
 from crmcore.auth.replay import ReplayStore
-from crmcore.auth.signature import check_freshness, check_signature, parse_authorization
+from crmcore.auth.signature import (
+    SignedHeader,
+    check_freshness,
+    check_signature,
+    parse_authorization,
+    parse_date,
+)
 from crmcore.db.session import UnitOfWork
 from crmcore.kernel.context import Caller
-from crmcore.kernel.errors import DuplicatedSignature, Forbidden, InvalidAPIKey
+from crmcore.kernel.errors import (
+    DuplicatedSignature,
+    Forbidden,
+    InvalidAPIKey,
+    RequestTimeTooSkewed,
+)
 from crmcore.kernel.secrets import SecretBox
 from crmcore.models import Account, ApiKey, Member
 from crmcore.models.account import AccountStatus, KeyStatus, MemberStatus, PlanTier, Role
@@ -45,19 +56,24 @@ class Authenticator:
 
     def authenticate(self, uow: UnitOfWork, header: str | None, now: datetime) -> Caller:
         signed = parse_authorization(header)
-        row = (
-            uow.session.connection().execute(_KEY_LOOKUP, {"api_key": signed.api_key}).one_or_none()
-        )
+        until = _spent_until(signed, now)
+        signature = signed.signature.lower()
+        claiming = self.replay_store.claiming(uow, _KEY_LOOKUP)
+        parameters = {"api_key": signed.api_key, "signature": signature, "expires_at": until}
+        statement = _KEY_LOOKUP if claiming is None else claiming
+        row = uow.session.connection().execute(statement, parameters).one_or_none()
         if row is None or row.key_status != KeyStatus.ACTIVE:
             raise InvalidAPIKey("The API key is not valid")
         secret = self.secret_box.decrypt(row.secret_encrypted)
         if secret is None:
             raise InvalidAPIKey("The API key cannot be used with this server's secret key")
-        moment = check_freshness(signed, now, self.skew)
+        check_freshness(signed, now, self.skew)
         check_signature(signed, secret)
-        # Kept until the date itself is out of the window, so a future-dated header stays spent.
-        until = max(now, moment) + REPLAY_WINDOW
-        if not self.replay_store.claim(uow, row.account_id, signed.signature, until):
+        if claiming is None:
+            claimed = self.replay_store.claim(uow, row.account_id, signature, until)
+        elif claimed := row.claimed:
+            self.replay_store.keep(uow, row.account_id, signature, until)
+        if not claimed:
             raise DuplicatedSignature("This signature has already been used")
         if row.account_status != AccountStatus.ACTIVE or row.member_status != MemberStatus.ACTIVE:
             raise Forbidden("The account or member is not active")
@@ -69,3 +85,14 @@ class Authenticator:
             tier=PlanTier(row.tier),
             limit_overrides=dict(row.limit_overrides or {}),
         )
+
+
+def _spent_until(signed: SignedHeader, now: datetime) -> datetime:
+    """How long a signature stays spent: until its date itself is out of the window, so a
+    future-dated header stays spent. (A date that cannot be read fails the freshness check;
+    the claim made with this placeholder is rolled back with the request.)"""
+    try:
+        moment = parse_date(signed.date)
+    except RequestTimeTooSkewed:
+        return now + REPLAY_WINDOW
+    return max(now, moment) + REPLAY_WINDOW

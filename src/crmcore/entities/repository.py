@@ -1,12 +1,62 @@
 """Every query of the entities domain."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, func, select
 
 from crmcore.entities.view_settings import PropertyFacts
 from crmcore.kernel.repository import AccountRepository, escape_like
 from crmcore.models import Entity, Property
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFacts:
+    """What a record write decides from its entity (it is active, the caller may use it, its
+    properties are those of ``schema_version``). A write made on facts that may be stale (a
+    process cache) checks them again in its own statement, with ``UNCHANGED``."""
+
+    account_id: str
+    workspace_id: str
+    entity_id: str
+    schema_version: int
+    record_access: str
+    owner_id: str
+
+    @classmethod
+    def of(cls, entity: Entity) -> "EntityFacts":
+        return cls(
+            entity.account_id,
+            entity.workspace_id,
+            entity.entity_id,
+            entity.schema_version,
+            entity.record_access,
+            entity.owner_id,
+        )
+
+    def unchanged_parameters(self) -> dict[str, Any]:
+        """The bound parameters of ``UNCHANGED``."""
+        return {
+            "facts_account_id": self.account_id,
+            "facts_workspace_id": self.workspace_id,
+            "facts_entity_id": self.entity_id,
+            "facts_schema_version": self.schema_version,
+            "facts_record_access": self.record_access,
+            "facts_owner_id": self.owner_id,
+        }
+
+
+#: True while the entity is still as ``EntityFacts`` describe it (``unchanged_parameters``).
+UNCHANGED: ColumnElement[bool] = exists().where(
+    Entity.account_id == bindparam("facts_account_id"),
+    Entity.workspace_id == bindparam("facts_workspace_id"),
+    Entity.entity_id == bindparam("facts_entity_id"),
+    Entity.schema_version == bindparam("facts_schema_version"),
+    Entity.is_deleted.is_(False),
+    Entity.record_access == bindparam("facts_record_access"),
+    Entity.owner_id == bindparam("facts_owner_id"),
+)
 
 
 class EntityRepository(AccountRepository[Entity]):

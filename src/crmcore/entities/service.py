@@ -7,7 +7,7 @@ from functools import partial
 from crmcore.accounts.members import is_active_member
 from crmcore.db.dialect import lock_account
 from crmcore.db.session import flush_unique
-from crmcore.entities.repository import EntityRepository
+from crmcore.entities.repository import EntityFacts, EntityRepository
 from crmcore.entities.schemas import MAX_ENTITIES_LISTED, EntityCreate, EntityUpdate
 from crmcore.entities.view_settings import (
     default_view_settings,
@@ -27,6 +27,7 @@ from crmcore.kernel.errors import (
     not_found,
 )
 from crmcore.kernel.ids import IdKind, new_id
+from crmcore.kernel.lru import LruCache
 from crmcore.kernel.wire import format_datetime
 from crmcore.models import Entity
 from crmcore.models.entity import RecordAccess
@@ -37,7 +38,7 @@ from crmcore.plans.limits import Dimension
 TRASH_RETENTION = timedelta(days=14)
 
 
-def can_access(caller: Caller, entity: Entity) -> bool:
+def can_access(caller: Caller, entity: Entity | EntityFacts) -> bool:
     """``recordAccess``: who may read and use an entity and its records."""
     if caller.is_owner or entity.record_access == RecordAccess.PUBLIC:
         return True
@@ -67,6 +68,27 @@ def lock(ctx: Context, entity: Entity) -> None:
     """Lock an entity loaded earlier and read it afresh, before changing its propertyIds or
     schemaVersion (other domains: properties)."""
     ctx.session.refresh(entity, with_for_update={"key_share": True})
+
+
+#: Facts of the entities this process wrote records into lately (``facts_for_write``).
+_FACTS: LruCache[tuple[str, str, str], EntityFacts] = LruCache(4096)
+
+
+def facts_for_write(ctx: Context, entity_id: str, *, fresh: bool = False) -> EntityFacts:
+    """The facts of an active entity the caller may use (errors as ``get_accessible``), for a
+    write that checks them again in its own statement (``UNCHANGED``) and asks again with
+    ``fresh`` when they no longer hold. Taken from this process's cache when it holds them: a
+    create then needs no statement to read its entity. ``fresh`` reads and locks the entity's
+    row, so the facts cannot change before the write's commit."""
+    key = (ctx.caller.account_id, ctx.caller.workspace_id, entity_id)
+    if not fresh:
+        cached = _FACTS.get(key)
+        # A refusal is never made on cached facts: they may be stale.
+        if cached is not None and can_access(ctx.caller, cached):
+            return cached
+    facts = EntityFacts.of(get_accessible(ctx, entity_id, lock=fresh))
+    _FACTS.put(key, facts)
+    return facts
 
 
 def ensure_usable(ctx: Context, entity: Entity) -> Entity:

@@ -34,7 +34,13 @@ from crmcore.records.query.compile import Compiler
 from crmcore.records.query.tree import Group, check_bounds
 from crmcore.records.repository import RecordRepository
 from crmcore.records.schemas import RecordCreate, RecordUpdate
-from crmcore.records.values import SCHEMAS, EntitySchema, sees_clear_values, validate_data
+from crmcore.records.values import (
+    SCHEMAS,
+    EntitySchema,
+    SchemaKey,
+    sees_clear_values,
+    validate_data,
+)
 from crmcore.segments import service as segment_service
 
 #: Trashed records are purged this long after they were deleted (SOLAPI's documented retention).
@@ -79,7 +85,7 @@ def _repository(ctx: Context) -> RecordRepository:
     return RecordRepository(ctx.session, ctx.caller)
 
 
-def _schema(ctx: Context, entity: Entity) -> EntitySchema:
+def _schema(ctx: Context, entity: SchemaKey) -> EntitySchema:
     return SCHEMAS.get(ctx.session, entity)
 
 
@@ -139,31 +145,40 @@ def _log(
 
 
 def create(ctx: Context, body: RecordCreate) -> Found:
-    entity = entity_service.get_accessible(ctx, body.entity_id)
-    schema = _schema(ctx, entity)
-    values = {k: v for k, v in validate_data(body.data, schema).items() if v is not None}
-    owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
-    _check_owner(ctx, owner_id)
-    repository = _repository(ctx)
-    ensure_room_for(ctx, 1)
-    record = Record(
-        account_id=ctx.caller.account_id,
-        record_id=new_id(IdKind.RECORD, ctx.now),
-        entity_id=entity.entity_id,
-        workspace_id=ctx.caller.workspace_id,
-        name=body.name,
-        data=schema.stored(values),
-        tags=body.tags,
-        owner_id=owner_id,
-        is_deleted=False,
-        created_by=ctx.caller.member_id,
-        updated_by=ctx.caller.member_id,
-        date_created=ctx.now,
-        date_updated=ctx.now,
-    )
-    changes = initial_changes(body.name, record.data, body.tags, owner_id)
-    repository.insert_new(record, _log(ctx, record, "CREATE", changes))
-    return Found(record, schema)
+    # The entity's facts usually come from this process's cache, checked by the insert itself;
+    # when they no longer hold, or the data fails a schema that may be stale, the create starts
+    # again from the entity's locked row.
+    for fresh in (False, True):
+        facts = entity_service.facts_for_write(ctx, body.entity_id, fresh=fresh)
+        schema = _schema(ctx, facts)
+        try:
+            values = {k: v for k, v in validate_data(body.data, schema).items() if v is not None}
+        except ValidationError:
+            if fresh:
+                raise
+            continue
+        owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
+        _check_owner(ctx, owner_id)
+        ensure_room_for(ctx, 1)
+        record = Record(
+            account_id=ctx.caller.account_id,
+            record_id=new_id(IdKind.RECORD, ctx.now),
+            entity_id=facts.entity_id,
+            workspace_id=ctx.caller.workspace_id,
+            name=body.name,
+            data=schema.stored(values),
+            tags=body.tags,
+            owner_id=owner_id,
+            is_deleted=False,
+            created_by=ctx.caller.member_id,
+            updated_by=ctx.caller.member_id,
+            date_created=ctx.now,
+            date_updated=ctx.now,
+        )
+        changes = initial_changes(body.name, record.data, body.tags, owner_id)
+        if _repository(ctx).insert_new(record, _log(ctx, record, "CREATE", changes), facts):
+            return Found(record, schema)
+    raise RuntimeError(f"entity {body.entity_id} changed while its row was locked")
 
 
 def ensure_room_for(ctx: Context, new_records: int) -> None:

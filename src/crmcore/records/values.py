@@ -1,18 +1,17 @@
 """Record ``data``: validated through the field-type registry on the way in, filtered to live
 properties and masked for callers who may not see clear values on the way out."""
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crmcore.kernel.context import Caller
 from crmcore.kernel.errors import ValidationError
-from crmcore.models import Entity, Property
+from crmcore.kernel.lru import LruCache
+from crmcore.models import Property
 from crmcore.properties.types import Choices, FieldType, InvalidValue, PropertyType, property_type
 
 
@@ -78,27 +77,30 @@ class EntitySchema:
         return {properties[property_id].data_key: v for property_id, v in values.items()}
 
 
+class SchemaKey(Protocol):
+    """What names one version of an entity's schema (an ``Entity``, or ``EntityFacts``)."""
+
+    @property
+    def account_id(self) -> str: ...
+    @property
+    def entity_id(self) -> str: ...
+    @property
+    def schema_version(self) -> int: ...
+
+
 class SchemaCache:
     """Per-process cache of entity schemas, keyed by the entity's ``schema_version``: a property
     change bumps the version in the same transaction, so no process ever reads a stale entry."""
 
     def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._entries: OrderedDict[tuple[str, str, int], EntitySchema] = OrderedDict()
-        self._lock = threading.Lock()
+        self._entries: LruCache[tuple[str, str, int], EntitySchema] = LruCache(size)
 
-    def get(self, session: Session, entity: Entity) -> EntitySchema:
+    def get(self, session: Session, entity: SchemaKey) -> EntitySchema:
         key = (entity.account_id, entity.entity_id, entity.schema_version)
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found
-        schema = EntitySchema.load(session, entity.account_id, entity.entity_id)
-        with self._lock:
-            self._entries[key] = schema
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
+        schema = self._entries.get(key)
+        if schema is None:
+            schema = EntitySchema.load(session, entity.account_id, entity.entity_id)
+            self._entries.put(key, schema)
         return schema
 
 
