@@ -13,6 +13,7 @@ from crmcore.auth.signature import (
     parse_authorization,
     parse_date,
 )
+from crmcore.db.direct import DirectStatement
 from crmcore.db.session import UnitOfWork
 from crmcore.kernel.context import Caller
 from crmcore.kernel.errors import (
@@ -47,6 +48,8 @@ _KEY_LOOKUP = (
     .where(ApiKey.api_key == bindparam("api_key"))
 )
 
+_DIRECT_KEY_LOOKUP = DirectStatement(_KEY_LOOKUP)
+
 
 @dataclass(frozen=True, slots=True)
 class Authenticator:
@@ -60,8 +63,7 @@ class Authenticator:
         signature = signed.signature.lower()
         claiming = self.replay_store.claiming(uow, _KEY_LOOKUP)
         parameters = {"api_key": signed.api_key, "signature": signature, "expires_at": until}
-        statement = _KEY_LOOKUP if claiming is None else claiming
-        row = uow.session.connection().execute(statement, parameters).one_or_none()
+        row = (_DIRECT_KEY_LOOKUP if claiming is None else claiming).first(uow.session, parameters)
         if row is None or row.key_status != KeyStatus.ACTIVE:
             raise InvalidAPIKey("The API key is not valid")
         secret = self.secret_box.decrypt(row.secret_encrypted)

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from crmcore.db.dialect import insert_ignoring_conflicts, is_postgresql
+from crmcore.db.direct import DirectStatement
 from crmcore.db.session import UnitOfWork
 from crmcore.kernel.wire import utc_now
 from crmcore.models import UsedSignature
@@ -25,7 +26,7 @@ class ReplayStore(Protocol):
     def claim(self, uow: UnitOfWork, account_id: str, signature: str, until: datetime) -> bool:
         """Record the signature; False when it was already used."""
 
-    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> Select[Any] | None:
+    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> DirectStatement | None:
         """``lookup`` (at most one row, with ``account_id`` and ``key_status`` columns) made to
         also claim the signature for that account when the key is active, reporting it in a
         boolean ``claimed`` column: one round trip instead of two. Its bound parameters gain
@@ -49,7 +50,7 @@ class DatabaseReplayStore:
         self._purge_every = purge_every.total_seconds()
         self._next_purge = 0.0
 
-        self._claiming: dict[int, Select[Any]] = {}
+        self._claiming: dict[int, DirectStatement] = {}
 
     def claim(self, uow: UnitOfWork, account_id: str, signature: str, until: datetime) -> bool:
         values = _values(account_id, signature, until)
@@ -58,7 +59,7 @@ class DatabaseReplayStore:
             self.keep(uow, account_id, signature, until)
         return claimed
 
-    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> Select[Any] | None:
+    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> DirectStatement | None:
         # SQLite takes no INSERT inside a WITH.
         if not is_postgresql(uow.session):
             return None
@@ -79,7 +80,9 @@ class DatabaseReplayStore:
                 .returning(_TABLE.c.account_id)
                 .cte("claimed")
             )
-            statement = select(found, exists(select(claim.c.account_id)).label("claimed"))
+            statement = DirectStatement(
+                select(found, exists(select(claim.c.account_id)).label("claimed"))
+            )
             self._claiming[id(lookup)] = statement
         return statement
 
@@ -111,7 +114,7 @@ class RedisReplayStore:
         key = f"crmcore:sig:{account_id}:{signature.lower()}"
         return bool(self._redis.set(key, b"1", nx=True, ex=seconds))
 
-    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> Select[Any] | None:
+    def claiming(self, uow: UnitOfWork, lookup: Select[Any]) -> DirectStatement | None:
         return None
 
     def keep(self, uow: UnitOfWork, account_id: str, signature: str, until: datetime) -> None:

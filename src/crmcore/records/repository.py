@@ -19,6 +19,7 @@ from sqlalchemy.orm import with_expression
 from sqlalchemy.orm.attributes import set_committed_value
 
 from crmcore.db.dialect import exact_bitmaps, is_postgresql, record_has_value
+from crmcore.db.direct import DirectStatement
 from crmcore.entities.repository import UNCHANGED, EntityFacts
 from crmcore.kernel.repository import AccountRepository
 from crmcore.models import Entity, Record, RecordLog, StoredFile
@@ -66,7 +67,7 @@ _INSERT_RECORD_IF_UNCHANGED = (
 # PostgreSQL: the record and its log entry in one statement, one round trip (SQLite takes no
 # INSERT inside a WITH).
 _NEW_RECORD = _INSERT_RECORD_IF_UNCHANGED.cte("new_record")
-_INSERT_RECORD_AND_LOG_IF_UNCHANGED = (
+_INSERT_RECORD_AND_LOG_IF_UNCHANGED = DirectStatement(
     insert(_LOGS)
     .from_select(list(_LOGS.columns), select(*_parameters(_LOGS, "log_")).select_from(_NEW_RECORD))
     .returning(_LOGS.c.log_id)
@@ -195,10 +196,7 @@ class RecordRepository(AccountRepository[Record]):
         parameters.update(facts.unchanged_parameters())
         if is_postgresql(self.session):
             parameters.update(("log_" + k, v) for k, v in _column_values(log).items())
-            return (
-                connection.execute(_INSERT_RECORD_AND_LOG_IF_UNCHANGED, parameters).first()
-                is not None
-            )
+            return _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(self.session, parameters) is not None
         if connection.execute(_INSERT_RECORD_IF_UNCHANGED, parameters).first() is None:
             return False
         connection.execute(_INSERT_LOG, _column_values(log))

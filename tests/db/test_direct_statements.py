@@ -1,0 +1,105 @@
+"""Direct statements (``db/direct.py``) behave as the same statements run by SQLAlchemy: same
+values written, same rows read, same errors raised, a broken connection never reused."""
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Table, bindparam, insert, literal, select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from crmcore.config import Settings
+from crmcore.db.direct import DirectStatement
+from crmcore.db.engine import make_engine
+from crmcore.db.session import make_session_factory
+from crmcore.models import Record, UsedSignature
+
+#: For what only PostgreSQL has: SQLite runs direct statements through SQLAlchemy.
+postgresql_only = pytest.mark.parametrize(
+    "settings", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
+SIGNATURES = UsedSignature.__table__
+assert isinstance(SIGNATURES, Table)
+# A value bound by the statement itself (the literal) beside one given with each execution.
+CLAIM = (
+    insert(SIGNATURES)
+    .from_select(
+        ["account_id", "signature", "expires_at"],
+        select(
+            literal("ACCOUNT1"),
+            bindparam("signature", type_=SIGNATURES.c.signature.type),
+            bindparam("expires_at", type_=SIGNATURES.c.expires_at.type),
+        ),
+    )
+    .returning(SIGNATURES.c.account_id, SIGNATURES.c.signature)
+)
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(settings)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
+
+
+def _values(signature: str) -> dict[str, object]:
+    # Given in another zone: the column type's bind processor stores it as UTC.
+    moment = datetime(2026, 12, 7, 9, 0, tzinfo=UTC).astimezone(timezone(timedelta(hours=9)))
+    return {"signature": signature, "expires_at": moment}
+
+
+def test_rows_and_written_values_are_those_of_sqlalchemy(sessions: sessionmaker[Session]) -> None:
+    direct = DirectStatement(CLAIM)
+    with sessions.begin() as session:
+        row = direct.first(session, _values("ab12"))
+        assert (row.account_id, row.signature) == ("ACCOUNT1", "ab12")
+    with sessions() as session:
+        stored = session.scalars(select(UsedSignature)).one()
+    assert (stored.account_id, stored.signature) == ("ACCOUNT1", "ab12")
+    assert stored.expires_at == datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+
+
+def test_no_row_is_none(sessions: sessionmaker[Session]) -> None:
+    nothing = DirectStatement(select(SIGNATURES.c.signature).where(SIGNATURES.c.signature == "x"))
+    with sessions() as session:
+        assert nothing.first(session, {}) is None
+
+
+def test_a_write_is_part_of_the_sessions_transaction(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        DirectStatement(CLAIM).first(session, _values("cd34"))
+        session.rollback()
+    with sessions() as session:
+        assert session.scalars(select(UsedSignature)).all() == []
+
+
+def test_driver_errors_are_sqlalchemys(sessions: sessionmaker[Session]) -> None:
+    direct = DirectStatement(CLAIM)
+    with sessions() as session:
+        direct.first(session, _values("ef56"))
+        with pytest.raises(IntegrityError):
+            direct.first(session, _values("ef56"))
+
+
+@postgresql_only
+def test_columns_sqlalchemy_must_read_are_refused(sessions: sessionmaker[Session]) -> None:
+    """A column whose type converts what the driver reads (timestamps made UTC) is refused
+    rather than read unlike SQLAlchemy would read it."""
+    statement = DirectStatement(select(Record.date_created))
+    with sessions() as session, pytest.raises(TypeError, match="date_created"):
+        statement.first(session, {})
+
+
+@postgresql_only
+def test_a_broken_connection_is_not_reused(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        pid = session.scalar(text("SELECT pg_backend_pid()"))
+        with sessions.begin() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with pytest.raises(OperationalError):
+            DirectStatement(CLAIM).first(session, _values("gh78"))
+    with sessions.begin() as session:  # a fresh connection, not the dead one
+        assert DirectStatement(CLAIM).first(session, _values("gh78")) is not None
