@@ -9,10 +9,13 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.app import create_app
 from crmcore.config import Settings
+from crmcore.db.engine import make_engine
 from crmcore.db.migrate import upgrade
+from crmcore.db.session import make_session_factory
 from tests.builders import Tenant, TenantFactory
 
 PG_ADMIN_URL = os.environ.get(
@@ -71,6 +74,16 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
     _pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"')
     yield Settings(database_url=_pg_url(name), secret_key=TEST_SECRET_KEY, files_dir=files)
     _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
+    """Sessions on the test's database, beside the app (to set up or inspect what it cannot)."""
+    engine = make_engine(settings)
+    try:
+        yield make_session_factory(engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,8 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from crmcore.accounts import service as account_service
 from crmcore.app import create_app
 from crmcore.config import Settings
-from crmcore.db.engine import make_engine
-from crmcore.db.session import make_session_factory
 from crmcore.models.account import MemberStatus, Role, UsedSignature
 from tests.builders import Tenant, TenantFactory
 from tests.signing import (
@@ -60,15 +57,6 @@ def header(
 
 def hmac_hex(secret: str, date: str, salt: str) -> str:
     return hmac.new(secret.encode(), (date + salt).encode(), hashlib.sha256).hexdigest()
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 # --- accepted ----------------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Direct statements (``db/direct.py``) behave as the same statements run by SQLAlchemy: same
 values written, same rows read, same errors raised, a broken connection never reused."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -9,10 +8,7 @@ from sqlalchemy import Table, bindparam, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from crmcore.config import Settings
 from crmcore.db.direct import DirectStatement
-from crmcore.db.engine import make_engine
-from crmcore.db.session import make_session_factory
 from crmcore.models import Record, UsedSignature
 
 #: For what only PostgreSQL has: SQLite runs direct statements through SQLAlchemy.
@@ -34,15 +30,6 @@ CLAIM = (
     )
     .returning(SIGNATURES.c.account_id, SIGNATURES.c.signature)
 )
-
-
-@pytest.fixture
-def sessions(settings: Settings) -> Iterator[sessionmaker[Session]]:
-    engine = make_engine(settings)
-    try:
-        yield make_session_factory(engine)
-    finally:
-        engine.dispose()
 
 
 def _values(signature: str) -> dict[str, object]:
