@@ -73,8 +73,10 @@ class Authenticator:
         check_signature(signed, secret)
         if claiming is None:
             claimed = self.replay_store.claim(uow, row.account_id, signature, until)
-        elif claimed := row.claimed:
-            self.replay_store.keep(uow, row.account_id, signature, until)
+        else:
+            claimed = bool(row.claimed)
+            if claimed:
+                self.replay_store.keep(uow, row.account_id, signature, until)
         if not claimed:
             raise DuplicatedSignature("This signature has already been used")
         if row.account_status != AccountStatus.ACTIVE or row.member_status != MemberStatus.ACTIVE:
