@@ -49,7 +49,6 @@ class DatabaseReplayStore:
     def __init__(self, purge_every: timedelta = timedelta(minutes=1)) -> None:
         self._purge_every = purge_every.total_seconds()
         self._next_purge = 0.0
-
         self._claiming: dict[int, DirectStatement] = {}
 
     def claim(self, uow: UnitOfWork, account_id: str, signature: str, until: datetime) -> bool:

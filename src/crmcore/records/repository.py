@@ -191,12 +191,12 @@ class RecordRepository(AccountRepository[Record]):
         cost more than twice the CPU), unless its entity no longer matches ``facts``: False
         then, and nothing is written. Both objects stay out of the session; the request only
         renders them."""
-        connection = self.session.connection()
         parameters = {"record_" + k: v for k, v in _column_values(record).items()}
         parameters.update(facts.unchanged_parameters())
         if is_postgresql(self.session):
             parameters.update(("log_" + k, v) for k, v in _column_values(log).items())
             return _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(self.session, parameters) is not None
+        connection = self.session.connection()
         if connection.execute(_INSERT_RECORD_IF_UNCHANGED, parameters).first() is None:
             return False
         connection.execute(_INSERT_LOG, _column_values(log))
