@@ -295,10 +295,24 @@ def _spent(sessions: sessionmaker[Session], account_id: str) -> int:
         return int(session.scalar(statement) or 0)
 
 
-def test_refused_headers_write_nothing(owner: Tenant, sessions: sessionmaker[Session]) -> None:
+# A server that has seen the key before checks a header with the secret it remembers, before
+# reading the key; one that has not reads the key first. Both must answer alike.
+REMEMBERED = pytest.mark.parametrize("remembered", [False, True], ids=["new-key", "remembered"])
+
+
+def _remember(owner: Tenant, remembered: bool) -> None:
+    if remembered:
+        assert owner.get("/entities").status_code == 200
+
+
+@REMEMBERED
+def test_refused_headers_write_nothing(
+    owner: Tenant, sessions: sessionmaker[Session], remembered: bool
+) -> None:
     """Headers refused by the checks leave no trace in the replay store (on PostgreSQL the
     signature is claimed in the key lookup's statement, before the checks: the refusal rolls
     the claim back), so nobody can fill the store with signatures they could not make."""
+    _remember(owner, remembered)
     before = _spent(sessions, owner.account_id)
     moment = datetime.now(UTC)
     good = sign(owner.api_key, owner.api_secret, moment=moment, salt=SALT)
@@ -437,12 +451,16 @@ def test_revoking_one_key_keeps_the_members_other_key(
     assert second.get("/entities").status_code == 200
 
 
+@REMEMBERED
 def test_revoked_key_is_refused_even_with_a_stale_or_broken_header(
-    owner: Tenant, tenants: TenantFactory
+    owner: Tenant, tenants: TenantFactory, remembered: bool
 ) -> None:
+    _remember(owner, remembered)
     tenants.revoke(owner.api_key)
     old = datetime.now(UTC) - timedelta(hours=1)
     assert_error(probe(owner.client, sign(owner.api_key, "x", moment=old)), 403, "InvalidAPIKey")
+    good = sign(owner.api_key, owner.api_secret)
+    assert_error(probe(owner.client, good), 403, "InvalidAPIKey")
 
 
 def test_inactive_member_is_forbidden(owner: Tenant, sessions: sessionmaker[Session]) -> None:
@@ -457,9 +475,11 @@ def test_inactive_member_is_forbidden(owner: Tenant, sessions: sessionmaker[Sess
     assert colleague.get("/entities").status_code == 200
 
 
+@REMEMBERED
 def test_inactive_owner_is_forbidden_and_the_header_is_spent(
-    owner: Tenant, sessions: sessionmaker[Session]
+    owner: Tenant, sessions: sessionmaker[Session], remembered: bool
 ) -> None:
+    _remember(owner, remembered)
     with sessions.begin() as session:
         account_service.set_member_status(session, owner.member_id, MemberStatus.INACTIVE)
     authorization = sign(owner.api_key, owner.api_secret)

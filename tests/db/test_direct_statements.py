@@ -15,6 +15,7 @@ from crmcore.models import Record, UsedSignature
 postgresql_only = pytest.mark.parametrize(
     "settings", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
 )
+sqlite_only = pytest.mark.parametrize("settings", ["sqlite"], indirect=True)
 SIGNATURES = UsedSignature.__table__
 assert isinstance(SIGNATURES, Table)
 # A value bound by the statement itself (the literal) beside one given with each execution.
@@ -90,3 +91,71 @@ def test_a_broken_connection_is_not_reused(sessions: sessionmaker[Session]) -> N
             DirectStatement(CLAIM).first(session, _values("gh78"))
     with sessions.begin() as session:  # a fresh connection, not the dead one
         assert DirectStatement(CLAIM).first(session, _values("gh78")) is not None
+
+
+def _stored(sessions: sessionmaker[Session]) -> list[str]:
+    with sessions() as session:
+        return sorted(session.scalars(select(UsedSignature.signature)))
+
+
+@postgresql_only
+def test_alone_first_statement_is_committed_on_its_own(sessions: sessionmaker[Session]) -> None:
+    """Run alone before anything else, a write stays when the session then rolls back; what
+    the session runs afterwards is a transaction again (rolled back as a whole)."""
+    direct = DirectStatement(CLAIM)
+    with sessions() as session:
+        direct.first(session, _values("alone"), alone=True)
+        direct.first(session, _values("after1"))
+        direct.first(session, _values("after2"), alone=True)  # the transaction has begun
+        session.rollback()
+    assert _stored(sessions) == ["alone"]
+
+
+@postgresql_only
+def test_alone_after_other_statements_joins_the_transaction(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        session.execute(select(literal(1)))
+        DirectStatement(CLAIM).first(session, _values("joined"), alone=True)
+        session.rollback()
+    assert _stored(sessions) == []
+
+
+@postgresql_only
+def test_a_connection_used_alone_goes_back_to_transactions(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The pool hands the same connection out again: it must not be left in autocommit."""
+    direct = DirectStatement(CLAIM)
+    with sessions() as session:
+        direct.first(session, _values("first"), alone=True)
+        session.commit()
+    with sessions() as session:
+        direct.first(session, _values("second"))
+        direct.first(session, _values("third"))
+        session.rollback()
+    assert _stored(sessions) == ["first"]
+
+
+@postgresql_only
+def test_a_failed_alone_statement_leaves_a_usable_connection(
+    sessions: sessionmaker[Session],
+) -> None:
+    direct = DirectStatement(CLAIM)
+    with sessions() as session:
+        direct.first(session, _values("dup"), alone=True)
+        with pytest.raises(IntegrityError):
+            direct.first(session, _values("dup"), alone=True)
+        direct.first(session, _values("later"))
+        session.rollback()
+    assert _stored(sessions) == ["dup"]
+
+
+@sqlite_only
+def test_alone_joins_the_transaction_on_sqlite(sessions: sessionmaker[Session]) -> None:
+    """SQLite has one writer: a second commit per request would cost more than it saves."""
+    with sessions() as session:
+        DirectStatement(CLAIM).first(session, _values("sqlite"), alone=True)
+        session.rollback()
+    assert _stored(sessions) == []

@@ -190,12 +190,18 @@ class RecordRepository(AccountRepository[Record]):
         """Write a new record and its log entry now, with plain INSERTs (an ORM flush of the two
         cost more than twice the CPU), unless its entity no longer matches ``facts``: False
         then, and nothing is written. Both objects stay out of the session; the request only
-        renders them."""
+        renders them.
+
+        The request's last write: on PostgreSQL, when its transaction has run nothing else, the
+        one statement is committed on its own (``DirectStatement``, ``alone``)."""
         parameters = {"record_" + k: v for k, v in _column_values(record).items()}
         parameters.update(facts.unchanged_parameters())
         if is_postgresql(self.session):
             parameters.update(("log_" + k, v) for k, v in _column_values(log).items())
-            return _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(self.session, parameters) is not None
+            inserted = _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(
+                self.session, parameters, alone=True
+            )
+            return inserted is not None
         connection = self.session.connection()
         if connection.execute(_INSERT_RECORD_IF_UNCHANGED, parameters).first() is None:
             return False

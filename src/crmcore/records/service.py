@@ -147,7 +147,8 @@ def _log(
 def create(ctx: Context, body: RecordCreate) -> Found:
     # The entity's facts usually come from this process's cache, checked by the insert itself;
     # when they no longer hold, or the data fails a schema that may be stale, the create starts
-    # again from the entity's locked row.
+    # again from the entity's locked row. The insert is the request's last write: on
+    # PostgreSQL it may commit on its own (``insert_new``), so nothing may be written after it.
     for fresh in (False, True):
         facts = entity_service.facts_for_write(ctx, body.entity_id, fresh=fresh)
         schema = _schema(ctx, facts)
