@@ -159,3 +159,29 @@ def test_alone_joins_the_transaction_on_sqlite(sessions: sessionmaker[Session]) 
         DirectStatement(CLAIM).first(session, _values("sqlite"), alone=True)
         session.rollback()
     assert _stored(sessions) == []
+
+
+@postgresql_only
+def test_a_broken_pooled_connection_is_not_reused_alone(sessions: sessionmaker[Session]) -> None:
+    """A statement run alone takes a connection of its own from the pool: one that died while
+    idle there is dropped, and the next statement gets a live one."""
+    with sessions() as doomed:
+        pid = doomed.scalar(text("SELECT pg_backend_pid()"))
+        with sessions() as killer:  # a second connection; the pool then holds both
+            killer.connection()
+            doomed.commit()
+            doomed.close()
+            killer.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            killer.commit()
+    direct = DirectStatement(CLAIM)
+    failed = []
+    for attempt in range(2):  # the pool hands out one, then the other
+        with sessions() as session:
+            try:
+                direct.first(session, _values(f"try{attempt}"), alone=True)
+            except OperationalError:
+                failed.append(attempt)
+    assert len(failed) == 1
+    for attempt in range(2):
+        with sessions() as session:
+            assert direct.first(session, _values(f"live{attempt}"), alone=True) is not None

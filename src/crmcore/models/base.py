@@ -1,6 +1,8 @@
 """Declarative base with a naming convention (SQLite's batch ALTERs need named constraints)."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any, Self
 
 from sqlalchemy import MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -18,6 +20,16 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    @classmethod
+    def as_written(cls, values: Mapping[str, Any]) -> Self:
+        """The object of a row written with a plain INSERT, not through a session: its values
+        set as if read back, with no change tracking (the constructor's, about 16 µs an object,
+        was a tenth of a create's own work). For reading and rendering only; never add it to a
+        session."""
+        instance: Self = cls.__mapper__.class_manager.new_instance()
+        instance.__dict__.update(values)
+        return instance
 
 
 class Audited:

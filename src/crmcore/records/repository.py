@@ -79,10 +79,6 @@ _UPDATE_RECORD = update(cast(Table, Record.__table__)).where(
 )
 
 
-def _column_values(row: Any) -> dict[str, Any]:
-    return {column.key: getattr(row, column.key) for column in row.__table__.columns}
-
-
 class RecordRepository(AccountRepository[Record]):
     model = Record
 
@@ -173,7 +169,7 @@ class RecordRepository(AccountRepository[Record]):
     def add_logs(self, logs: Sequence[RecordLog]) -> None:
         self.session.add_all(logs)
 
-    def write_update(self, record: Record, values: dict[str, Any], log: RecordLog) -> None:
+    def write_update(self, record: Record, values: dict[str, Any], log: Mapping[str, Any]) -> None:
         """Change a locked record's columns and write its log entry with plain statements (as
         ``insert_new``); the loaded record takes the new values as already stored, so the
         session never flushes it and what was read with it (``has_files``) stays."""
@@ -182,22 +178,23 @@ class RecordRepository(AccountRepository[Record]):
             _UPDATE_RECORD,
             {**values, "key_account_id": record.account_id, "key_record_id": record.record_id},
         )
-        connection.execute(_INSERT_LOG, _column_values(log))
+        connection.execute(_INSERT_LOG, log)
         for key, value in values.items():
             set_committed_value(record, key, value)
 
-    def insert_new(self, record: Record, log: RecordLog, facts: EntityFacts) -> bool:
-        """Write a new record and its log entry now, with plain INSERTs (an ORM flush of the two
-        cost more than twice the CPU), unless its entity no longer matches ``facts``: False
-        then, and nothing is written. Both objects stay out of the session; the request only
-        renders them.
+    def insert_new(
+        self, record: Mapping[str, Any], log: Mapping[str, Any], facts: EntityFacts
+    ) -> bool:
+        """Write a new record and its log entry (rows of every column) now, with plain INSERTs
+        (an ORM flush of the two cost more than twice the CPU), unless its entity no longer
+        matches ``facts``: False then, and nothing is written.
 
         The request's last write: on PostgreSQL, when its transaction has run nothing else, the
         one statement is committed on its own (``DirectStatement``, ``alone``)."""
-        parameters = {"record_" + k: v for k, v in _column_values(record).items()}
+        parameters = {"record_" + c.name: record[c.name] for c in _RECORDS.columns}
         parameters.update(facts.unchanged_parameters())
         if is_postgresql(self.session):
-            parameters.update(("log_" + k, v) for k, v in _column_values(log).items())
+            parameters.update(("log_" + c.name, log[c.name]) for c in _LOGS.columns)
             inserted = _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(
                 self.session, parameters, alone=True
             )
@@ -205,7 +202,7 @@ class RecordRepository(AccountRepository[Record]):
         connection = self.session.connection()
         if connection.execute(_INSERT_RECORD_IF_UNCHANGED, parameters).first() is None:
             return False
-        connection.execute(_INSERT_LOG, _column_values(log))
+        connection.execute(_INSERT_LOG, log)
         return True
 
     def logs(self, record_id: str, before_log_id: str | None, limit: int) -> Sequence[RecordLog]:

@@ -125,23 +125,34 @@ def _check_owner(ctx: Context, owner_id: str | None) -> None:
         raise ValidationError(f"ownerId: '{owner_id[:64]}' is not an active CRM member")
 
 
+def _log_row(
+    ctx: Context,
+    record_id: str,
+    entity_id: str,
+    action: str,
+    changes: list[dict[str, Any]] | dict[str, Any],
+) -> dict[str, Any]:
+    """A row of ``record_logs``: what the caller changed on the record, and when."""
+    return {
+        "account_id": ctx.caller.account_id,
+        "log_id": new_id(IdKind.LOG, ctx.now),
+        "record_id": record_id,
+        "entity_id": entity_id,
+        "action": action,
+        "changes": changes,
+        "actor_id": ctx.caller.member_id,
+        "source": "API",
+        "date_created": ctx.now,
+    }
+
+
 def _log(
     ctx: Context,
     record: Record,
     action: str,
     changes: list[dict[str, Any]] | dict[str, Any],
 ) -> RecordLog:
-    return RecordLog(
-        account_id=record.account_id,
-        log_id=new_id(IdKind.LOG, ctx.now),
-        record_id=record.record_id,
-        entity_id=record.entity_id,
-        action=action,
-        changes=changes,
-        actor_id=ctx.caller.member_id,
-        source="API",
-        date_created=ctx.now,
-    )
+    return RecordLog(**_log_row(ctx, record.record_id, record.entity_id, action, changes))
 
 
 def create(ctx: Context, body: RecordCreate) -> Found:
@@ -161,24 +172,27 @@ def create(ctx: Context, body: RecordCreate) -> Found:
         owner_id = body.owner_id if "owner_id" in body.model_fields_set else ctx.caller.member_id
         _check_owner(ctx, owner_id)
         ensure_room_for(ctx, 1)
-        record = Record(
-            account_id=ctx.caller.account_id,
-            record_id=new_id(IdKind.RECORD, ctx.now),
-            entity_id=facts.entity_id,
-            workspace_id=ctx.caller.workspace_id,
-            name=body.name,
-            data=schema.stored(values),
-            tags=body.tags,
-            owner_id=owner_id,
-            is_deleted=False,
-            created_by=ctx.caller.member_id,
-            updated_by=ctx.caller.member_id,
-            date_created=ctx.now,
-            date_updated=ctx.now,
-        )
-        changes = initial_changes(body.name, record.data, body.tags, owner_id)
-        if _repository(ctx).insert_new(record, _log(ctx, record, "CREATE", changes), facts):
-            return Found(record, schema)
+        row: dict[str, Any] = {
+            "account_id": ctx.caller.account_id,
+            "record_id": new_id(IdKind.RECORD, ctx.now),
+            "entity_id": facts.entity_id,
+            "workspace_id": ctx.caller.workspace_id,
+            "name": body.name,
+            "data": schema.stored(values),
+            "tags": body.tags,
+            "owner_id": owner_id,
+            "is_deleted": False,
+            "deleted_at": None,
+            "deleted_by": None,
+            "created_by": ctx.caller.member_id,
+            "updated_by": ctx.caller.member_id,
+            "date_created": ctx.now,
+            "date_updated": ctx.now,
+        }
+        changes = initial_changes(body.name, row["data"], body.tags, owner_id)
+        log = _log_row(ctx, row["record_id"], row["entity_id"], "CREATE", changes)
+        if _repository(ctx).insert_new(row, log, facts):
+            return Found(Record.as_written(row), schema)
     raise RuntimeError(f"entity {body.entity_id} changed while its row was locked")
 
 
@@ -316,7 +330,8 @@ def update(ctx: Context, record_id: str, body: RecordUpdate, extra_fields: Seque
         updates["owner_id"] = body.owner_id
     if changes:
         updates.update(updated_by=ctx.caller.member_id, date_updated=ctx.now)
-        _repository(ctx).write_update(record, updates, _log(ctx, record, "UPDATE", changes))
+        log = _log_row(ctx, record.record_id, record.entity_id, "UPDATE", changes)
+        _repository(ctx).write_update(record, updates, log)
     return Found(record, schema)
 
 
