@@ -43,23 +43,8 @@ def request_context(request: Request) -> Iterator[Context]:
         yield context_of(request, uow, caller, now)
 
 
-class ContextSlot:
-    """What ``ContextDep``'s dependency gives an endpoint: a stand-in that ``CrmRoute`` replaces
-    with the request's Context (``request_context``) inside the endpoint's own worker thread.
-
-    A sync dependency would cost two more trips between the event loop and the thread pool
-    (one into it, one out of it), each about as expensive as authenticating; opening the
-    Context where the endpoint runs makes one trip do authentication, the work and the commit.
-    """
-
-    __slots__ = ("request",)
-
-    def __init__(self, request: Request) -> None:
-        self.request = request
-
-
-async def _context_slot(request: Request) -> ContextSlot:
-    return ContextSlot(request)
+def _routed_by_crm_route() -> None:
+    raise RuntimeError("ContextDep is opened by CrmRoute: route the endpoint with it")
 
 
 def context_of(request: Request, uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
@@ -96,6 +81,8 @@ def authenticate_request(request: Request) -> Caller:
         return caller
 
 
-#: The authenticated Context of a sync endpoint routed by ``CrmRoute``: opened after every other
-#: dependency, committed after the endpoint returns and before the response is sent.
-ContextDep = Annotated[Context, Depends(_context_slot)]
+#: The authenticated Context of a sync endpoint routed by ``CrmRoute``, which opens it in the
+#: endpoint's worker thread (one trip from the event loop to a thread does authentication, the
+#: work and the commit): after every other parameter is read, committed after the endpoint
+#: returns and before the response is sent.
+ContextDep = Annotated[Context, Depends(_routed_by_crm_route)]

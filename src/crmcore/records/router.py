@@ -95,6 +95,15 @@ FiltersParam = Annotated[str | None, Query(max_length=MAX_FILTERS_BYTES)]
 KeywordParam = Annotated[str | None, Query(max_length=200)]
 
 
+# Routes are tried in order on every request: the busiest write first (no other route takes a
+# POST to "").
+@router.post("", name="create", responses=_ONE | error_responses(*_LOOKUP, errors.QuotaExceeded))
+def create(ctx: ContextDep, body: RecordCreate) -> JsonResponse:
+    """Create a record; data keys are property IDs of its entity."""
+    # A record just created has no files yet: no need to look them up.
+    return JsonResponse(_render(ctx, record_service.create(ctx, body), files_by_record={}))
+
+
 @router.get("", name="list", responses=_PAGE | error_responses(*_LOOKUP))
 def list_records(
     ctx: ContextDep,
@@ -187,13 +196,6 @@ def bulk_restore(ctx: ContextDep, body: BulkIds) -> JsonResponse:
     """Bring up to 1000 records back from the trash."""
     restored, skipped = record_service.bulk_restore(ctx, body.record_ids)
     return JsonResponse({"restored": restored, "skipped": skipped})
-
-
-@router.post("", name="create", responses=_ONE | error_responses(*_LOOKUP, errors.QuotaExceeded))
-def create(ctx: ContextDep, body: RecordCreate) -> JsonResponse:
-    """Create a record; data keys are property IDs of its entity."""
-    # A record just created has no files yet: no need to look them up.
-    return JsonResponse(_render(ctx, record_service.create(ctx, body), files_by_record={}))
 
 
 @router.get("/{recordId}", name="get", responses=_ONE | error_responses(*_LOOKUP))
