@@ -39,6 +39,10 @@ def _values(signature: str) -> dict[str, object]:
     return {"signature": signature, "expires_at": moment}
 
 
+def _expiry() -> dict[str, datetime]:
+    return {"expires_at": datetime(2026, 12, 7, 9, 0, tzinfo=UTC)}
+
+
 def test_rows_and_written_values_are_those_of_sqlalchemy(sessions: sessionmaker[Session]) -> None:
     direct = DirectStatement(CLAIM)
     with sessions.begin() as session:
@@ -185,3 +189,18 @@ def test_a_broken_pooled_connection_is_not_reused_alone(sessions: sessionmaker[S
     for attempt in range(2):
         with sessions() as session:
             assert direct.first(session, _values(f"live{attempt}"), alone=True) is not None
+
+
+@postgresql_only
+def test_alone_after_an_added_object_joins_the_transaction(
+    sessions: sessionmaker[Session],
+) -> None:
+    """An object added but not flushed is work of the transaction: a statement asked to run
+    alone after it joins the transaction rather than commit without it."""
+    with sessions() as session:
+        pending = UsedSignature(account_id="ACCOUNT1", signature="pending", **_expiry())
+        session.add(pending)
+        session.connection()  # the transaction has a connection, yet has sent nothing
+        DirectStatement(CLAIM).first(session, _values("joined"), alone=True)
+        session.rollback()
+    assert _stored(sessions) == []

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable, ReturnsRows
 
 _IDLE = pq.TransactionStatus.IDLE
+_CURSOR = "crmcore.direct.cursor"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +72,12 @@ class DirectStatement:
         pooled = connection.connection
         driver = pooled.driver_connection
         assert isinstance(driver, psycopg.Connection)
-        on_its_own = alone and driver.pgconn.transaction_status == _IDLE
+        # Objects added but not yet flushed are work of the transaction too.
+        on_its_own = (
+            alone
+            and driver.pgconn.transaction_status == _IDLE
+            and not (session.new or session.dirty or session.deleted)
+        )
         return self._run(dialect, pooled, connection.invalidate, parameters, on_its_own)
 
     def _run(
@@ -92,10 +98,15 @@ class DirectStatement:
             values[name] = value if process is None else process(value)
         driver = pooled.driver_connection
         assert isinstance(driver, psycopg.Connection)
+        # One cursor per connection, kept in the pool's record of it (cleared on reconnect):
+        # a new cursor per statement cost about 10 µs.
+        cursor = pooled.info.get(_CURSOR)
+        if cursor is None or cursor.connection is not driver:
+            cursor = pooled.info[_CURSOR] = driver.cursor()
         try:
             if on_its_own:
                 driver.autocommit = True
-            found = driver.execute(compiled.sql, values).fetchone()
+            found = cursor.execute(compiled.sql, values).fetchone()
         except psycopg.Error as error:
             if dialect.is_disconnect(cast(Any, error), pooled.dbapi_connection, None):
                 invalidate(error)

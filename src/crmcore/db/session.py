@@ -45,7 +45,10 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
     uow = UnitOfWork(session)
     try:
         yield uow
-        session.commit()
+        # A session that never began (a create: its statements commit on their own) has
+        # nothing to commit; adding an object begins one, so no pending object is skipped.
+        if session.in_transaction():
+            session.commit()
         uow.run_commit_hooks()
     except BaseException:
         session.rollback()
