@@ -57,7 +57,11 @@ def _translation(alphabet: str) -> tuple[bytes, bytes]:
 
 
 def _prefix(kind: IdKind, moment: datetime) -> str:
-    return f"CRM{kind.value}1{moment:%y%m%d%H%M%S}{moment.microsecond // 1000:03d}"
+    # Cut from isoformat (C, 3 µs) rather than strftime'd (9 µs for an aware datetime; a
+    # create makes two IDs).
+    iso = moment.isoformat(timespec="milliseconds")  # 2026-04-22T15:30:00.123+00:00
+    stamp = iso[2:4] + iso[5:7] + iso[8:10] + iso[11:13] + iso[14:16] + iso[17:19] + iso[20:23]
+    return f"CRM{kind.value}1{stamp}"
 
 
 def new_id(kind: IdKind, now: datetime | None = None) -> str:
