@@ -35,11 +35,16 @@ UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 @contextmanager
 def request_context(request: Request) -> Iterator[Context]:
     """The request's unit of work and authenticated caller; committed when the block ends."""
-    with _request_unit_of_work(request) as uow:
+    with unit_of_work(request.app.state.session_factory) as uow:
         now = utc_now()
         caller = request.app.state.authenticator.authenticate(
             uow, request.headers.get("authorization"), now
         )
+        # A read's only write is its spent signature. Claimed in this transaction, it need not
+        # wait for the WAL flush at commit; claimed on its own (a remembered key), it left the
+        # transaction unbegun, and a SET now would cost a round trip for nothing.
+        if request.method == "GET" and uow.session.in_transaction():
+            skip_commit_flush(uow.session)
         yield context_of(request, uow, caller, now)
 
 
