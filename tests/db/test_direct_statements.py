@@ -4,7 +4,7 @@ values written, same rows read, same errors raised, a broken connection never re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import Table, bindparam, insert, literal, select, text
+from sqlalchemy import Table, bindparam, func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -204,3 +204,16 @@ def test_alone_after_an_added_object_joins_the_transaction(
         DirectStatement(CLAIM).first(session, _values("joined"), alone=True)
         session.rollback()
     assert _stored(sessions) == []
+
+
+@postgresql_only
+def test_the_alone_variant_runs_only_on_its_own(sessions: sessionmaker[Session]) -> None:
+    """A cheaper commit asked for by the statement run alone stays with it: the next
+    transaction, and a statement joining one, keep the full commit."""
+    lazy = select(func.set_config("synchronous_commit", "off", True).label("commit"))
+    direct = DirectStatement(select(literal("joined").label("commit")), when_alone=lazy)
+    with sessions() as session:
+        assert direct.first(session, {}, alone=True).commit == "off"
+        assert session.scalar(text("SHOW synchronous_commit")) == "on"
+        assert direct.first(session, {}, alone=True).commit == "joined"
+        assert session.scalar(text("SHOW synchronous_commit")) == "on"

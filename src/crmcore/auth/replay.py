@@ -4,7 +4,7 @@ import time
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Select, Table, bindparam, delete, exists, select
+from sqlalchemy import Select, Table, bindparam, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -79,9 +79,12 @@ class DatabaseReplayStore:
                 .returning(_TABLE.c.account_id)
                 .cte("claimed")
             )
-            statement = DirectStatement(
-                select(found, exists(select(claim.c.account_id)).label("claimed"))
-            )
+            claiming = select(found, exists(select(claim.c.account_id)).label("claimed"))
+            # Run on its own, the claim commits without waiting for the WAL flush (about
+            # 50 µs of the database's CPU, and the wait): a write that follows commits
+            # durably, which flushes the claim before it; a read has nothing else to keep.
+            lazy_commit = func.set_config("synchronous_commit", "off", True).label("lazy")
+            statement = DirectStatement(claiming, when_alone=claiming.add_columns(lazy_commit))
             self._claiming[id(lookup)] = statement
         return statement
 

@@ -42,11 +42,15 @@ class DirectStatement:
     """A statement returning rows (a SELECT, or an INSERT with RETURNING) whose result columns
     need no processing by SQLAlchemy on PostgreSQL (checked when first compiled)."""
 
-    def __init__(self, statement: Executable) -> None:
-        if not isinstance(statement, ReturnsRows):
-            raise TypeError("a direct statement must return rows")
+    def __init__(self, statement: Executable, *, when_alone: Executable | None = None) -> None:
+        """``when_alone``: the statement to run instead when it commits on its own (the same
+        work, say, with a cheaper commit)."""
+        for given in (statement, when_alone):
+            if given is not None and not isinstance(given, ReturnsRows):
+                raise TypeError("a direct statement must return rows")
         self._statement = statement
-        self._compiled: dict[int, _Compiled] = {}
+        self._when_alone = statement if when_alone is None else when_alone
+        self._compiled: dict[tuple[int, bool], _Compiled] = {}
 
     def first(self, session: Session, parameters: Mapping[str, Any], *, alone: bool = False) -> Any:
         """The first row (its columns as attributes), or None.
@@ -88,9 +92,11 @@ class DirectStatement:
         parameters: Mapping[str, Any],
         on_its_own: bool,
     ) -> Any:
-        compiled = self._compiled.get(id(dialect))
+        compiled = self._compiled.get((id(dialect), on_its_own))
         if compiled is None:
-            compiled = self._compiled[id(dialect)] = self._compile(dialect)
+            statement = self._when_alone if on_its_own else self._statement
+            compiled = _compile(cast(ReturnsRows, statement), dialect)
+            self._compiled[id(dialect), on_its_own] = compiled
         values = dict(compiled.fixed)
         processors = compiled.processors
         for name, value in parameters.items():
@@ -118,24 +124,24 @@ class DirectStatement:
                 _end_autocommit(driver, invalidate)
         return None if found is None else compiled.row._make(found)  # type: ignore[attr-defined]
 
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self._statement.compile(dialect=dialect)
-        assert isinstance(self._statement, ReturnsRows)
-        columns = list(self._statement.exported_columns)
-        for column in columns:
-            if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
-                raise TypeError(f"column {column.key} needs SQLAlchemy to read it")
-        binds = compiled.binds
-        processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
-        fixed = {}
-        for name, bind in binds.items():
-            if bind.expanding:
-                raise TypeError(f"parameter {name}: lists cannot be bound directly")
-            if not bind.required:
-                process = processors.get(name)
-                fixed[name] = bind.value if process is None else process(bind.value)
-        row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
-        return _Compiled(compiled.string, fixed, processors, row)
+
+def _compile(statement: ReturnsRows, dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    columns = list(statement.exported_columns)
+    for column in columns:
+        if column.type.dialect_impl(dialect).result_processor(dialect, None) is not None:
+            raise TypeError(f"column {column.key} needs SQLAlchemy to read it")
+    binds = compiled.binds
+    processors = cast(dict[str, Callable[[Any], Any]], compiled._bind_processors)
+    fixed = {}
+    for name, bind in binds.items():
+        if bind.expanding:
+            raise TypeError(f"parameter {name}: lists cannot be bound directly")
+        if not bind.required:
+            process = processors.get(name)
+            fixed[name] = bind.value if process is None else process(bind.value)
+    row = namedtuple("Row", [column.key for column in columns])  # type: ignore[misc]
+    return _Compiled(compiled.string, fixed, processors, row)
 
 
 def _end_autocommit(
