@@ -3,12 +3,14 @@ values written, same rows read, same errors raised, a broken connection never re
 
 from datetime import UTC, datetime, timedelta, timezone
 
+import psycopg
 import pytest
 from sqlalchemy import Table, bindparam, func, insert, literal, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crmcore.db.direct import DirectStatement
+from crmcore.db.session import unit_of_work
 from crmcore.models import Record, UsedSignature
 
 #: For what only PostgreSQL has: SQLite runs direct statements through SQLAlchemy.
@@ -217,3 +219,33 @@ def test_the_alone_variant_runs_only_on_its_own(sessions: sessionmaker[Session])
         assert session.scalar(text("SHOW synchronous_commit")) == "on"
         assert direct.first(session, {}, alone=True).commit == "joined"
         assert session.scalar(text("SHOW synchronous_commit")) == "on"
+
+
+@postgresql_only
+def test_a_read_only_unit_of_work_leaves_no_autocommit_behind(
+    sessions: sessionmaker[Session],
+) -> None:
+    """``reads_only`` runs statements without a transaction; the pool's next user of that
+    connection gets transactions again (its writes roll back together)."""
+    with unit_of_work(sessions) as uow:
+        uow.reads_only()
+        assert uow.session.scalar(select(literal(1))) == 1
+        driver = uow.session.connection().connection.driver_connection
+        assert isinstance(driver, psycopg.Connection)
+        assert driver.autocommit
+    direct = DirectStatement(CLAIM)
+    with sessions() as session:  # the pool's only idle connection: the one just used
+        assert session.connection().connection.driver_connection is driver
+        direct.first(session, _values("w1"))
+        direct.first(session, _values("w2"))
+        session.rollback()
+    assert _stored(sessions) == []
+
+
+@postgresql_only
+def test_reads_only_keeps_a_begun_transaction(sessions: sessionmaker[Session]) -> None:
+    with unit_of_work(sessions) as uow:
+        DirectStatement(CLAIM).first(uow.session, _values("begun"))
+        uow.reads_only()
+        uow.session.rollback()
+    assert _stored(sessions) == []

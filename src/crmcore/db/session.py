@@ -18,6 +18,17 @@ class UnitOfWork:
         self._after_rollback: list[RollbackHook] = []
         self._after_commit: list[Callable[[], None]] = []
 
+    def reads_only(self) -> None:
+        """The rest of the request only reads: on PostgreSQL, when the transaction has not
+        begun, each statement runs on its own, without the BEGIN and COMMIT round trips (at
+        READ COMMITTED each statement reads its own snapshot either way). Not for reads that
+        set anything for their transaction (``SET LOCAL``). The connection goes back to the
+        pool in transaction mode (SQLAlchemy resets the isolation level it was given)."""
+        session = self.session
+        if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+            return
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
     def after_commit(self, hook: Callable[[], None]) -> None:
         """Work that must only happen once the transaction is committed (and never otherwise)."""
         self._after_commit.append(hook)

@@ -290,6 +290,7 @@ def insert_prepared(
 
 
 def get(ctx: Context, record_id: str, *, include_deleted: bool) -> Found:
+    ctx.uow.reads_only()  # the record, its entity, perhaps its files: two round trips fewer
     record, entity = _find(ctx, record_id, include_deleted=include_deleted)
     return Found(record, _schema(ctx, entity))
 
