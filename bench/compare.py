@@ -75,10 +75,10 @@ def side_by_side(
         )
         notes.append(
             f"Floor: psycopg {psycopg.__version__} from one asyncio process, one connection per "
-            'concurrent worker, against crmcore\'s database: "request" = every statement of '
-            "crmcore's transaction for the request (the API-key lookup claiming the "
-            "signature, the entity lookup except for a create, the workload's statements, the "
-            "files of the returned records), "
+            'concurrent worker, against crmcore\'s database: "request" = every statement '
+            "crmcore sends for the request (the API-key lookup claiming the signature, "
+            "committed on its own, the entity lookup except for a create, the workload's "
+            "statements, the files of the returned records), "
             '"workload" = the workload\'s own statements only (see `bench/floor.py`).'
         )
     peer_results: list[load.Result] = []

@@ -8,7 +8,7 @@ same casts, same WHERE clauses (so the same partial per-property expression inde
 trigram index serve them), same ORDER BY/LIMIT, same transaction boundaries and ``SET LOCAL``
 settings. psycopg's defaults (server-side prepared statements after 5 executions) are those
 crmcore runs with. When crmcore's statements change, re-take the log and update them here
-(last re-taken 2026-12-07, for the per-request prelude and the create).
+(last re-taken 2026-12-07 05:26 UTC, for the per-request prelude and the create).
 
 Each workload is measured twice:
 
@@ -18,8 +18,8 @@ Each workload is measured twice:
 - ``request`` statements: every statement of crmcore's transaction for that request, i.e. the
   above plus the per-request bookkeeping: the API-key lookup with the replay record of the
   signature (one statement), the entity lookup (not for a create: the server remembers the
-  entity and its insert checks it), the files of the returned records and
-  ``SET LOCAL synchronous_commit TO OFF`` on reads.
+  entity and its insert checks it) and the files of the returned records; the lookup and a
+  create's insert each commit on their own, as crmcore's do.
 
 The difference between crmcore's latency and the ``request`` floor is the cost of the HTTP
 server, the Python code and the load generator's own HTTP client, not of the database.
@@ -69,10 +69,11 @@ JOINED_ENTITY_COLUMNS = (
     "entities.date_created AS date_created_1, entities.date_updated AS date_updated_1"
 )
 
-SQL_SYNC_OFF = "SET LOCAL synchronous_commit TO OFF"
 SQL_CUSTOM_PLAN = "SET LOCAL plan_cache_mode TO force_custom_plan"
 SQL_EXACT_BITMAPS = "SET LOCAL work_mem TO '32MB'"
-# Since 2026-12-07 the key lookup claims the signature in the same statement (auth/replay.py).
+# Since 2026-12-07 the key lookup claims the signature in the same statement (auth/replay.py),
+# committed on its own once the server remembers the key's secret (every request but a
+# process's first of a key), without waiting for the WAL flush (the set_config column).
 SQL_API_KEY_AND_CLAIM = (
     "WITH found_key AS \n(SELECT api_keys.status AS key_status, api_keys.secret_encrypted AS "
     "secret_encrypted, accounts.account_id AS account_id, accounts.status AS account_status, "
@@ -87,7 +88,8 @@ SQL_API_KEY_AND_CLAIM = (
     "used_signatures.account_id)\n SELECT found_key.key_status, found_key.secret_encrypted, "
     "found_key.account_id, found_key.account_status, found_key.tier, found_key.limit_overrides, "
     "found_key.workspace_id, found_key.member_id, found_key.role, found_key.member_status, "
-    "EXISTS (SELECT claimed.account_id \nFROM claimed) AS claimed \nFROM found_key"
+    "EXISTS (SELECT claimed.account_id \nFROM claimed) AS claimed, set_config(%s::VARCHAR, "
+    "%s::VARCHAR, %s) AS lazy \nFROM found_key"
 )
 SQL_ENTITY = (
     f"SELECT {ENTITY_COLUMNS} \n\tFROM entities \n\tWHERE entities.account_id = %s::VARCHAR "
@@ -251,16 +253,28 @@ class Floor:
     def member(self) -> str:
         return self.tenant.member_ids[0]
 
-    async def begin(self, conn: psycopg.AsyncConnection[Any], *, read: bool) -> None:
-        """The per-request prelude: commit mode, authentication, replay record."""
+    async def begin(self, conn: psycopg.AsyncConnection[Any]) -> None:
+        """The per-request prelude: authentication and replay record, committed on its own
+        before the request's transaction (a read then needs no ``SET LOCAL``: its transaction
+        has nothing to flush)."""
         if not self.full:
             return
-        if read:
-            await conn.execute(SQL_SYNC_OFF)
         expires = datetime.now(UTC) + REPLAY_WINDOW
         signature = secrets.token_hex(32)
-        args = (self.tenant.api_key, signature, expires, "ACTIVE")
-        await (await conn.execute(SQL_API_KEY_AND_CLAIM, args)).fetchall()
+        args = (
+            self.tenant.api_key,
+            signature,
+            expires,
+            "ACTIVE",
+            "synchronous_commit",
+            "off",
+            True,
+        )
+        await conn.set_autocommit(True)
+        try:
+            await (await conn.execute(SQL_API_KEY_AND_CLAIM, args)).fetchall()
+        finally:
+            await conn.set_autocommit(False)
 
     async def entity(self, conn: psycopg.AsyncConnection[Any]) -> None:
         if self.full:
@@ -290,7 +304,7 @@ class Floor:
 
     async def get(self, conn: psycopg.AsyncConnection[Any], i: int) -> None:
         record_id = self.sample_ids[i % len(self.sample_ids)]
-        await self.begin(conn, read=True)
+        await self.begin(conn)
         args = (self.tenant.account_id, self.workspace_id, record_id)
         rows = await (await conn.execute(SQL_GET, args)).fetchall()
         assert rows, record_id
@@ -313,20 +327,23 @@ class Floor:
             self.entity_facts = await found.fetchone()
             await conn.commit()
         assert self.entity_facts is not None
-        await self.begin(conn, read=False)
-        record_id, log_id = new_id(IdKind.RECORD, now), new_id(IdKind.LOG, now)
-        self.writes.records.append(record_id)
-        self.writes.logs.append(log_id)
-        changes = initial_changes(name, data, tags, member)  # the entry the server writes
-        await conn.execute(
-            SQL_INSERT_RECORD_AND_LOG,
-            (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
-             orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now,
-             account, self.workspace_id, entity, *self.entity_facts,
-             account, log_id, record_id, entity, "CREATE",
-             orjson.dumps(changes).decode(), member, "API", now),
-        )  # fmt: skip
-        await conn.commit()  # no files query: a record just created has none
+        await self.begin(conn)
+        await conn.set_autocommit(True)  # the insert, the request's only write, commits alone
+        try:
+            record_id, log_id = new_id(IdKind.RECORD, now), new_id(IdKind.LOG, now)
+            self.writes.records.append(record_id)
+            self.writes.logs.append(log_id)
+            changes = initial_changes(name, data, tags, member)  # the entry the server writes
+            await conn.execute(
+                SQL_INSERT_RECORD_AND_LOG,
+                (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
+                 orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now,
+                 account, self.workspace_id, entity, *self.entity_facts,
+                 account, log_id, record_id, entity, "CREATE",
+                 orjson.dumps(changes).decode(), member, "API", now),
+            )  # fmt: skip
+        finally:
+            await conn.set_autocommit(False)  # no files query: a record just created has none
 
     def updater(self) -> Op:
         rng = random.Random(7)
@@ -336,7 +353,7 @@ class Floor:
             number = self.tenant.data_keys["NUMBER"]
             value = rng.randint(0, 1_000_000)
             account, now = self.tenant.account_id, datetime.now(UTC)
-            await self.begin(conn, read=False)
+            await self.begin(conn)
             args = (account, self.workspace_id, record_id)
             row = await (await conn.execute(SQL_GET, args)).fetchone()
             assert row is not None, record_id
@@ -367,7 +384,7 @@ class Floor:
             extra = {"at": position[0], "last": position[1]}
 
         async def request(conn: psycopg.AsyncConnection[Any], i: int) -> None:
-            await self.begin(conn, read=True)
+            await self.begin(conn)
             await conn.execute(SQL_CUSTOM_PLAN)
             await self.entity(conn)
             sql = SQL_LIST.format(after=after)
@@ -391,7 +408,7 @@ class Floor:
             extra = {"at": position[0], "last": position[1]}
 
         async def request(conn: psycopg.AsyncConnection[Any], i: int) -> None:
-            await self.begin(conn, read=True)
+            await self.begin(conn)
             await conn.execute(SQL_CUSTOM_PLAN)
             await self.entity(conn)
             rows: list[Any] = []
@@ -409,7 +426,7 @@ class Floor:
     async def fulltext(self, conn: psycopg.AsyncConnection[Any], i: int) -> None:
         needle = WORDS[i % len(WORDS)]  # no LIKE metacharacters to escape
         terms = {"exact": needle, "prefix": f"{needle}%", "contains": f"%{needle}%"}
-        await self.begin(conn, read=True)
+        await self.begin(conn)
         await self.entity(conn)
         await conn.execute(SQL_CUSTOM_PLAN)
         rows: list[Any] = []
@@ -423,7 +440,7 @@ class Floor:
         await conn.commit()
 
     async def count(self, conn: psycopg.AsyncConnection[Any], i: int) -> None:
-        await self.begin(conn, read=True)
+        await self.begin(conn)
         await conn.execute(SQL_CUSTOM_PLAN)
         await self.entity(conn)
         await conn.execute(SQL_EXACT_BITMAPS)
