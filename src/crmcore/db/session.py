@@ -7,6 +7,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from crmcore.db.dialect import is_postgresql
+
 RollbackHook = Callable[[Session], None]
 
 
@@ -25,7 +27,7 @@ class UnitOfWork:
         set anything for their transaction (``SET LOCAL``). The connection goes back to the
         pool in transaction mode (SQLAlchemy resets the isolation level it was given)."""
         session = self.session
-        if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        if session.in_transaction() or not is_postgresql(session):
             return
         session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
