@@ -20,6 +20,7 @@ from crmcore.api.errors import install_error_handlers
 from crmcore.api.middleware import BodyLimitMiddleware, body_limit_for
 from crmcore.api.openapi import OPENAPI_PATH, install_openapi, operation_id
 from crmcore.api.router import include_api
+from crmcore.api.routing import request_threads
 from crmcore.auth.keys import Authenticator
 from crmcore.auth.replay import DatabaseReplayStore, RedisReplayStore, ReplayStore
 from crmcore.config import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         key = load_or_create_key(settings.secret_key, settings.secret_key_file)
         app.state.session_factory = make_session_factory(engine)
+        app.state.request_threads = request_threads(settings.db_pool_size)
         app.state.settings = settings
         app.state.blobs = BlobStore(settings.files_root)
         app.state.signer = UrlSigner(key, timedelta(seconds=settings.file_url_ttl_seconds))
@@ -93,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sweeper.cancel()
             await run_in_threadpool(runner.stop)
             app.state.indexes.close()
+            await run_in_threadpool(app.state.request_threads.shutdown)
             engine.dispose()
 
     app = FastAPI(

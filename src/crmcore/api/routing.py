@@ -58,20 +58,28 @@ def _url_has_nul(request: Request) -> bool:
     return any("\x00" in name + value for name, value in request.query_params.multi_items())
 
 
-#: The threads that run the endpoints (as many as anyio's default thread limit).
-_WORKERS = ThreadPoolExecutor(max_workers=40, thread_name_prefix="crmcore-request")
 #: The parameter through which FastAPI hands an endpoint's wrapper the request.
 _REQUEST = "crmcore_request"
 
 
-async def _in_worker(work: Callable[[], T]) -> T:
-    """``work`` on a worker thread, with this task's context variables (as anyio passes them).
+def request_threads(pool_size: int) -> ThreadPoolExecutor:
+    """The threads that run the endpoints of one server process: as many as its pooled
+    database connections. A request holds at most one connection at a time, so requests never
+    wait for one, and the pool's overflow is never opened and closed per request (a PostgreSQL
+    backend started for each: with 40 threads over 10 connections a busy process spent more CPU
+    starting backends than serving requests). Requests beyond them queue for a thread."""
+    return ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="crmcore-request")
+
+
+async def _in_worker(request: Request, work: Callable[[], T]) -> T:
+    """``work`` on a request thread, with this task's context variables (as anyio passes them).
 
     Not anyio's ``to_thread``: its capacity limiter, cancel scopes and run-vars cost about 175k
     instructions a request beyond the hop itself (callgrind, a bare FastAPI app, 861k against
     686k instructions a request), as much as checking a signature."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_WORKERS, contextvars.copy_context().run, work)
+    threads: ThreadPoolExecutor = request.app.state.request_threads
+    return await loop.run_in_executor(threads, contextvars.copy_context().run, work)
 
 
 def _opening_context(endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
@@ -103,7 +111,7 @@ def _opening_context(endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
             with request_context(request) as ctx:
                 return endpoint(**values, **{name: ctx})
 
-        return await _in_worker(work)
+        return await _in_worker(request, work)
 
     run.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     return run
@@ -126,13 +134,13 @@ class CrmRoute(APIRoute):
 
         async def route(request: Request) -> Response:
             if _url_has_nul(request):
-                await _in_worker(functools.partial(authenticate_request, request))
+                await _in_worker(request, functools.partial(authenticate_request, request))
                 raise ValidationError(NUL_IN_URL)
             try:
                 return await handler(StrictJsonRequest(request.scope, request.receive))
             except RequestValidationError as error:
                 if authenticates_first or _is_body_parse_error(error):
-                    await _in_worker(functools.partial(authenticate_request, request))
+                    await _in_worker(request, functools.partial(authenticate_request, request))
                 raise
 
         return route
