@@ -1,17 +1,20 @@
 """Request dependencies: the unit of work and the authenticated Context."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
+from crmcore.auth.keys import CallerChanged
 from crmcore.db.dialect import skip_commit_flush
 from crmcore.db.session import UnitOfWork, unit_of_work
 from crmcore.kernel.context import Caller, Context
 from crmcore.kernel.wire import utc_now
 from crmcore.storage import FileLinks
+
+T = TypeVar("T")
 
 
 @contextmanager
@@ -33,12 +36,13 @@ UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
 
 
 @contextmanager
-def request_context(request: Request) -> Iterator[Context]:
-    """The request's unit of work and authenticated caller; committed when the block ends."""
+def request_context(request: Request, *, claim_late: bool = False) -> Iterator[Context]:
+    """The request's unit of work and authenticated caller; committed when the block ends.
+    ``claim_late``: see ``Authenticator.authenticate`` (and ``run_in_context``)."""
     with unit_of_work(request.app.state.session_factory) as uow:
         now = utc_now()
         caller = request.app.state.authenticator.authenticate(
-            uow, request.headers.get("authorization"), now
+            uow, request.headers.get("authorization"), now, claim_late=claim_late
         )
         # A read's only write is its spent signature. Claimed in this transaction, it need not
         # wait for the WAL flush at commit; claimed on its own (a remembered key), it left the
@@ -48,8 +52,28 @@ def request_context(request: Request) -> Iterator[Context]:
         yield context_of(request, uow, caller, now)
 
 
+def run_in_context(request: Request, work: Callable[[Context], T], *, claim_late: bool) -> T:
+    """``work`` in the request's Context, committed after it returns.
+
+    ``claim_late``: a remembered API key's signature is claimed, and its facts checked, by the
+    request's first statement (one round trip less for a create). When those facts no longer
+    hold, nothing was written, and the request runs again from the key's row."""
+    if claim_late:
+        try:
+            with request_context(request, claim_late=True) as ctx:
+                return work(ctx)
+        except CallerChanged:
+            pass
+    with request_context(request) as ctx:
+        return work(ctx)
+
+
 def _routed_by_crm_route() -> None:
     raise RuntimeError("ContextDep is opened by CrmRoute: route the endpoint with it")
+
+
+def _routed_by_crm_route_claiming_late() -> None:
+    raise RuntimeError("LateClaimContextDep is opened by CrmRoute: route the endpoint with it")
 
 
 def context_of(request: Request, uow: UnitOfWork, caller: Caller, now: datetime) -> Context:
@@ -91,3 +115,8 @@ def authenticate_request(request: Request) -> Caller:
 #: work and the commit): after every other parameter is read, committed after the endpoint
 #: returns and before the response is sent.
 ContextDep = Annotated[Context, Depends(_routed_by_crm_route)]
+
+#: A ``ContextDep`` whose signature is claimed by the endpoint's first statement when the key is
+#: remembered (``run_in_context``); for endpoints whose first statement can carry the claim (a
+#: record's create). Safe for any endpoint: a transaction runs the claim first.
+LateClaimContextDep = Annotated[Context, Depends(_routed_by_crm_route_claiming_late)]

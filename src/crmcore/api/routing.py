@@ -16,7 +16,12 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
-from crmcore.api.deps import ContextDep, authenticate_request, request_context
+from crmcore.api.deps import (
+    ContextDep,
+    LateClaimContextDep,
+    authenticate_request,
+    run_in_context,
+)
 from crmcore.api.errors import NUL_IN_BODY, NUL_IN_URL, TOO_DEEP
 from crmcore.kernel.errors import ValidationError
 from crmcore.kernel.wire import MAX_JSON_DEPTH, contains_nul, json_depth
@@ -89,9 +94,11 @@ def _opening_context(endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
     FastAPI sees the endpoint's parameters with the Context replaced by the request, which it
     passes as is (a dependency in its place would cost a round of dependency solving)."""
     hints = get_type_hints(endpoint, include_extras=True)
-    names = [name for name, hint in hints.items() if name != "return" and hint == ContextDep]
+    contexts = (ContextDep, LateClaimContextDep)
+    names = [name for name, hint in hints.items() if name != "return" and hint in contexts]
     if not names:
         return None
+    claim_late = hints[names[0]] == LateClaimContextDep
     if inspect.iscoroutinefunction(endpoint) or len(names) > 1:
         raise TypeError(f"{endpoint.__name__}: ContextDep needs a sync endpoint with one Context")
     name = names[0]
@@ -108,8 +115,9 @@ def _opening_context(endpoint: Callable[..., Any]) -> Callable[..., Any] | None:
         request: Request = values.pop(_REQUEST)
 
         def work() -> Any:
-            with request_context(request) as ctx:
-                return endpoint(**values, **{name: ctx})
+            return run_in_context(
+                request, lambda ctx: endpoint(**values, **{name: ctx}), claim_late=claim_late
+            )
 
         return await _in_worker(request, work)
 

@@ -20,10 +20,12 @@ from typing import Any, cast
 
 import psycopg
 from psycopg import pq
-from sqlalchemy import Dialect, Engine, PoolProxiedConnection
+from sqlalchemy import Connection, Dialect, Engine, PoolProxiedConnection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable, ReturnsRows
+
+from crmcore.db.session import owes_opening
 
 _IDLE = pq.TransactionStatus.IDLE
 _CURSOR = "crmcore.direct.cursor"
@@ -59,7 +61,8 @@ class DirectStatement:
         committed on its own (PostgreSQL's autocommit) instead of joining it. Only for a
         statement whose effect must stay whatever the request does next (a spent signature),
         or for the request's last write; on SQLite it joins the transaction."""
-        if alone and not session.in_transaction():
+        # A session owing its opening begins (which runs the opening) and joins it.
+        if alone and not session.in_transaction() and not owes_opening(session):
             bind = session.get_bind()
             if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
                 # A connection of its own from the pool, back at once: the session stays
@@ -69,19 +72,21 @@ class DirectStatement:
                     return self._run(bind.dialect, pooled, pooled.invalidate, parameters, True)
                 finally:
                     pooled.close()
-        connection = session.connection()
+        # Objects added but not yet flushed are work of the transaction too.
+        alone = alone and not (session.new or session.dirty or session.deleted)
+        return self.first_on(session.connection(), parameters, alone=alone)
+
+    def first_on(
+        self, connection: Connection, parameters: Mapping[str, Any], *, alone: bool = False
+    ) -> Any:
+        """``first`` on a connection (in its transaction, or alone when it has run nothing)."""
         dialect = connection.dialect
         if dialect.name != "postgresql":
             return connection.execute(self._statement, parameters).first()
         pooled = connection.connection
         driver = pooled.driver_connection
         assert isinstance(driver, psycopg.Connection)
-        # Objects added but not yet flushed are work of the transaction too.
-        on_its_own = (
-            alone
-            and driver.pgconn.transaction_status == _IDLE
-            and not (session.new or session.dirty or session.deleted)
-        )
+        on_its_own = alone and driver.pgconn.transaction_status == _IDLE
         return self._run(dialect, pooled, connection.invalidate, parameters, on_its_own)
 
     def _run(

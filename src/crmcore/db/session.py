@@ -1,15 +1,39 @@
 """The unit of work: one transaction per request, committed on success, rolled back on error."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import ColumnElement, Connection, Engine, Insert, event
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from crmcore.db.dialect import is_postgresql
 
 RollbackHook = Callable[[Session], None]
+#: An INSERT ... RETURNING built around a condition that must hold for it to write anything (see
+#: ``Opening``): a module-level function, whose statement is built once per kind of opening.
+GuardedWrite = Callable[[ColumnElement[bool]], Insert]
+
+_OPENING = "crmcore.opening"
+
+
+class Opening(Protocol):
+    """Work a request owes before anything else it does with the database: a signature claimed,
+    with the facts of a remembered API key checked (``auth.keys``). It runs as the first
+    statement of the session's transaction, or is carried by the request's first statement
+    when that statement can do it itself (``run_with``), saving a round trip. A request that
+    ends without running it runs it then, before answering."""
+
+    def run_first(self, connection: Connection) -> None:
+        """On the connection of the session's transaction, which has run nothing yet; raises
+        when it fails."""
+
+    def run_with(
+        self, session: Session, write: GuardedWrite, parameters: Mapping[str, Any]
+    ) -> bool:
+        """``write``, writing only when the opening succeeds, in one statement with it,
+        committed on its own. True when the write wrote; raises when the opening failed."""
 
 
 class UnitOfWork:
@@ -19,6 +43,10 @@ class UnitOfWork:
         self.session = session
         self._after_rollback: list[RollbackHook] = []
         self._after_commit: list[Callable[[], None]] = []
+
+    def open_with(self, opening: Opening) -> None:
+        """``opening`` before anything else of this unit of work (see ``Opening``)."""
+        self.session.info[_OPENING] = opening
 
     def reads_only(self) -> None:
         """The rest of the request only reads: on PostgreSQL, when the transaction has not
@@ -48,8 +76,41 @@ class UnitOfWork:
                 hook(session)
 
 
+def take_opening(session: Session) -> Opening | None:
+    """The opening a statement about to run alone, on its own connection, must carry: the one
+    the session owes, when the session has run nothing yet. The statement takes it over."""
+    if session.in_transaction() or session.new or session.dirty or session.deleted:
+        return None
+    opening: Opening | None = session.info.pop(_OPENING, None)
+    return opening
+
+
+def owes_opening(session: Session) -> bool:
+    return _OPENING in session.info
+
+
+def _run_opening(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    opening: Opening | None = session.info.pop(_OPENING, None)
+    if opening is not None:
+        opening.run_first(connection)
+
+
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    factory = sessionmaker(engine, expire_on_commit=False, autoflush=False)
+    event.listen(factory, "after_begin", _run_opening)
+    return factory
+
+
+def _settle_opening(session: Session) -> None:
+    """A request that failed before running its opening: run it now, on its own, so that an
+    API key that no longer holds is reported instead of the request's own error."""
+    if not owes_opening(session):
+        return
+    try:
+        session.connection()  # runs it (``_run_opening``)
+        session.commit()
+    finally:
+        session.close()
 
 
 @contextmanager
@@ -58,6 +119,8 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
     uow = UnitOfWork(session)
     try:
         yield uow
+        if owes_opening(session):
+            session.connection()  # nothing ran: the opening is still owed
         # A session that never began (a create: its statements commit on their own) has
         # nothing to commit; adding an object begins one, so no pending object is skipped.
         if session.in_transaction():
@@ -66,6 +129,7 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[UnitOfWork]:
     except BaseException:
         session.rollback()
         session.close()
+        _settle_opening(session)
         uow.run_rollback_hooks(factory)
         raise
     finally:

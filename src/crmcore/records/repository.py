@@ -5,6 +5,7 @@ from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
+    Insert,
     Select,
     Table,
     bindparam,
@@ -20,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from crmcore.db.dialect import exact_bitmaps, is_postgresql, record_has_value
 from crmcore.db.direct import DirectStatement
+from crmcore.db.session import take_opening
 from crmcore.entities.repository import UNCHANGED, EntityFacts
 from crmcore.kernel.repository import AccountRepository
 from crmcore.models import Entity, Record, RecordLog, StoredFile
@@ -57,21 +59,28 @@ def _parameters(table: Table, prefix: str) -> list[Any]:
     return [bindparam(prefix + c.name, type_=c.type) for c in table.columns]
 
 
-# A new record only while its entity is as the create found it (``EntityFacts``): the facts may
-# come from a cache.
-_INSERT_RECORD_IF_UNCHANGED = (
-    insert(_RECORDS)
-    .from_select(list(_RECORDS.columns), select(*_parameters(_RECORDS, "record_")).where(UNCHANGED))
-    .returning(_RECORDS.c.record_id)
-)
-# PostgreSQL: the record and its log entry in one statement, one round trip (SQLite takes no
-# INSERT inside a WITH).
-_NEW_RECORD = _INSERT_RECORD_IF_UNCHANGED.cte("new_record")
-_INSERT_RECORD_AND_LOG_IF_UNCHANGED = DirectStatement(
-    insert(_LOGS)
-    .from_select(list(_LOGS.columns), select(*_parameters(_LOGS, "log_")).select_from(_NEW_RECORD))
-    .returning(_LOGS.c.log_id)
-)
+def _insert_record(*conditions: ColumnElement[bool]) -> Insert:
+    """A new record only while its entity is as the create found it (``EntityFacts``: the facts
+    may come from a cache), and ``conditions`` hold."""
+    values = select(*_parameters(_RECORDS, "record_")).where(UNCHANGED, *conditions)
+    return (
+        insert(_RECORDS).from_select(list(_RECORDS.columns), values).returning(_RECORDS.c.record_id)
+    )
+
+
+def _insert_record_and_log(guard: ColumnElement[bool] | None = None) -> Insert:
+    """PostgreSQL: the record and its log entry in one statement, one round trip (SQLite takes
+    no INSERT inside a WITH); ``guard``: a further condition for the record (a ``GuardedWrite``)."""
+    written = _insert_record(*([] if guard is None else [guard])).cte("new_record")
+    return (
+        insert(_LOGS)
+        .from_select(list(_LOGS.columns), select(*_parameters(_LOGS, "log_")).select_from(written))
+        .returning(_LOGS.c.log_id)
+    )
+
+
+_INSERT_RECORD_IF_UNCHANGED = _insert_record()
+_INSERT_RECORD_AND_LOG_IF_UNCHANGED = DirectStatement(_insert_record_and_log())
 # The SET clause is made of the columns given with each execution.
 _UPDATE_RECORD = update(cast(Table, Record.__table__)).where(
     Record.__table__.c.account_id == bindparam("key_account_id"),
@@ -195,6 +204,10 @@ class RecordRepository(AccountRepository[Record]):
         parameters.update(facts.unchanged_parameters())
         if is_postgresql(self.session):
             parameters.update(("log_" + c.name, log[c.name]) for c in _LOGS.columns)
+            # Nothing ran before: the request's opening (its signature claim) is carried too.
+            opening = take_opening(self.session)
+            if opening is not None:
+                return opening.run_with(self.session, _insert_record_and_log, parameters)
             inserted = _INSERT_RECORD_AND_LOG_IF_UNCHANGED.first(
                 self.session, parameters, alone=True
             )

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from crmcore.api.deps import ContextDep
+from crmcore.api.deps import ContextDep, LateClaimContextDep
 from crmcore.api.errors import error_responses, ok
 from crmcore.api.responses import JsonResponse
 from crmcore.api.routing import CrmRoute
@@ -98,7 +98,7 @@ KeywordParam = Annotated[str | None, Query(max_length=200)]
 # Routes are tried in order on every request: the busiest write first (no other route takes a
 # POST to "").
 @router.post("", name="create", responses=_ONE | error_responses(*_LOOKUP, errors.QuotaExceeded))
-def create(ctx: ContextDep, body: RecordCreate) -> JsonResponse:
+def create(ctx: LateClaimContextDep, body: RecordCreate) -> JsonResponse:
     """Create a record; data keys are property IDs of its entity."""
     # A record just created has no files yet: no need to look them up.
     return JsonResponse(_render(ctx, record_service.create(ctx, body), files_by_record={}))
