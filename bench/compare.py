@@ -77,8 +77,9 @@ def side_by_side(
             f"Floor: psycopg {psycopg.__version__} from one asyncio process, one connection per "
             'concurrent worker, against crmcore\'s database: "request" = every statement '
             "crmcore sends for the request (the API-key lookup claiming the signature, "
-            "committed on its own, the entity lookup except for a create, the workload's "
-            "statements, the files of the returned records), "
+            "committed on its own, the entity lookup, the workload's statements, the files of "
+            "the returned records; a create is one statement that checks the key, claims the "
+            "signature and writes the record and its log), "
             '"workload" = the workload\'s own statements only (see `bench/floor.py`).'
         )
     peer_results: list[load.Result] = []

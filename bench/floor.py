@@ -134,6 +134,52 @@ SQL_INSERT_RECORD_AND_LOG = (
     "AS anon_6, %s::VARCHAR AS anon_7, %s::VARCHAR AS anon_8, %s::TIMESTAMP WITH TIME ZONE AS "
     "anon_9 \nFROM new_record RETURNING record_logs.log_id"
 )
+# Since 2026-12-07 (later) a create by a key the server remembers is one statement: the key found
+# only while what the server remembers of it holds, the signature claimed, the record and its log
+# written only when the claim was made now, committed on its own (auth/keys.py, ``claim_late``).
+SQL_KEY_HOLDS_AND_CLAIM = (
+    "WITH found_key AS \n(SELECT api_keys.status AS key_status, api_keys.secret_encrypted AS "
+    "secret_encrypted, accounts.account_id AS account_id, accounts.status AS account_status, "
+    "accounts.tier AS tier, accounts.limit_overrides AS limit_overrides, members.workspace_id "
+    "AS workspace_id, members.member_id AS member_id, members.role AS role, members.status AS "
+    "member_status \nFROM api_keys JOIN members ON members.account_id = api_keys.account_id AND "
+    "members.member_id = api_keys.member_id JOIN accounts ON accounts.account_id = "
+    "api_keys.account_id \nWHERE api_keys.api_key = %s::VARCHAR AND api_keys.status = "
+    "%s::VARCHAR AND accounts.status = %s::VARCHAR AND members.status = %s::VARCHAR AND "
+    "accounts.account_id = %s::VARCHAR AND members.workspace_id = %s::VARCHAR AND "
+    "members.member_id = %s::VARCHAR AND members.role = %s::VARCHAR AND accounts.tier = "
+    "%s::VARCHAR AND coalesce(accounts.limit_overrides, %s::JSONB) = %s::JSONB), \nclaimed AS "
+    "\n(INSERT INTO used_signatures (account_id, signature, expires_at) SELECT "
+    "found_key.account_id AS account_id, %s::VARCHAR AS anon_1, %s::TIMESTAMP WITH TIME ZONE AS "
+    "anon_2 \nFROM found_key \nWHERE found_key.key_status = %s::VARCHAR ON CONFLICT DO NOTHING "
+    "RETURNING used_signatures.account_id), \n"
+)
+
+
+def _claiming_create() -> str:
+    guard = "entities.owner_id = %s::VARCHAR)"
+    log = ")\n INSERT INTO record_logs"
+    returning = "RETURNING record_logs.log_id"
+    assert all(part in SQL_INSERT_RECORD_AND_LOG for part in (guard, log, returning))
+    return SQL_KEY_HOLDS_AND_CLAIM + (
+        SQL_INSERT_RECORD_AND_LOG.removeprefix("WITH ")
+        .replace(guard, guard + " AND (EXISTS (SELECT claimed.account_id \nFROM claimed))")
+        .replace(log, "), \nwritten AS \n(INSERT INTO record_logs")
+        .replace(
+            returning,
+            returning + ")\n SELECT EXISTS (SELECT found_key.account_id \nFROM found_key) AS "
+            "found, EXISTS (SELECT claimed.account_id \nFROM claimed) AS claimed, EXISTS "
+            "(SELECT written.log_id \nFROM written) AS written",
+        )
+    )
+
+
+SQL_CREATE_CLAIMING = _claiming_create()
+SQL_KEY_FACTS = (
+    "SELECT members.role, accounts.tier, coalesce(accounts.limit_overrides, '{}'::jsonb) "
+    "FROM members JOIN accounts ON accounts.account_id = members.account_id "
+    "WHERE members.account_id = %s AND members.member_id = %s"
+)
 SQL_ENTITY_FACTS = (
     "SELECT schema_version, record_access, owner_id FROM entities WHERE account_id = %s "
     "AND entity_id = %s"
@@ -248,6 +294,8 @@ class Floor:
     writes: Writes
     #: The entity's schemaVersion, recordAccess and owner, checked by every insert.
     entity_facts: tuple[Any, ...] | None = None
+    #: The member's role, the account's tier and limit overrides, checked by every create.
+    key_facts: tuple[Any, ...] | None = None
 
     @property
     def member(self) -> str:
@@ -326,22 +374,36 @@ class Floor:
             found = await conn.execute(SQL_ENTITY_FACTS, (account, entity))
             self.entity_facts = await found.fetchone()
             await conn.commit()
+        if self.full and self.key_facts is None:  # what each server process remembers of the key
+            found = await conn.execute(SQL_KEY_FACTS, (account, member))
+            self.key_facts = await found.fetchone()
+            await conn.commit()
         assert self.entity_facts is not None
-        await self.begin(conn)
-        await conn.set_autocommit(True)  # the insert, the request's only write, commits alone
+        await conn.set_autocommit(True)  # the insert, the request's only statement, commits alone
         try:
             record_id, log_id = new_id(IdKind.RECORD, now), new_id(IdKind.LOG, now)
             self.writes.records.append(record_id)
             self.writes.logs.append(log_id)
             changes = initial_changes(name, data, tags, member)  # the entry the server writes
-            await conn.execute(
-                SQL_INSERT_RECORD_AND_LOG,
-                (account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
-                 orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now,
-                 account, self.workspace_id, entity, *self.entity_facts,
-                 account, log_id, record_id, entity, "CREATE",
-                 orjson.dumps(changes).decode(), member, "API", now),
+            write = (
+                account, record_id, entity, self.workspace_id, name, orjson.dumps(data).decode(),
+                orjson.dumps(tags).decode(), member, False, None, None, member, member, now, now,
+                account, self.workspace_id, entity, *self.entity_facts,
+                account, log_id, record_id, entity, "CREATE",
+                orjson.dumps(changes).decode(), member, "API", now,
             )  # fmt: skip
+            if not self.full:
+                await conn.execute(SQL_INSERT_RECORD_AND_LOG, write)
+                return
+            assert self.key_facts is not None
+            role, tier, overrides = self.key_facts
+            claim = (
+                self.tenant.api_key, "ACTIVE", "ACTIVE", "ACTIVE", account, self.workspace_id,
+                member, role, tier, "{}", orjson.dumps(overrides).decode(),
+                secrets.token_hex(32), now + REPLAY_WINDOW, "ACTIVE",
+            )  # fmt: skip
+            found = await conn.execute(SQL_CREATE_CLAIMING, (*claim, *write))
+            assert await found.fetchone() == (True, True, True)
         finally:
             await conn.set_autocommit(False)  # no files query: a record just created has none
 
