@@ -128,3 +128,15 @@ def test_a_create_into_an_entity_not_yet_seen_spends_its_signature(
     assert _create(owner, other, "first lead", **headers).status_code == 200
     assert_error(_create(owner, other, "again", **headers), 403, "DuplicatedSignature")
     assert owner.factory.count_records(owner.account_id) == 2
+
+
+def test_a_revoked_key_creates_nothing_in_an_entity_not_yet_seen(
+    owner: Tenant, deals: str, tenants: TenantFactory
+) -> None:
+    """The entity's read comes first: the claim runs before it, and finds the key gone."""
+    other = str(create(owner, "leads")["entityId"])
+    tenants.revoke(owner.api_key)
+    assert_error(
+        owner.post("/records", json={"entityId": other, "name": "x"}), 403, "InvalidAPIKey"
+    )
+    assert tenants.count_records(owner.account_id) == 1
