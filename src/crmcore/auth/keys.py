@@ -210,7 +210,7 @@ class _LateClaim:
     def _confirm(self, found: bool, claimed: bool) -> None:
         if not found:
             self.authenticator.forget(self.parameters["api_key"])
-            raise CallerChanged(self.parameters["api_key"])
+            raise CallerChanged
         if not claimed:
             raise DuplicatedSignature("This signature has already been used")
 
