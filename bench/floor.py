@@ -136,32 +136,26 @@ SQL_INSERT_RECORD_AND_LOG = (
 )
 # Since 2026-12-07 (later) a create by a key the server remembers is one statement: the key found
 # only while what the server remembers of it holds, the signature claimed, the record and its log
-# written only when the claim was made now, committed on its own (auth/keys.py, ``claim_late``).
-SQL_KEY_HOLDS_AND_CLAIM = (
-    "WITH found_key AS \n(SELECT api_keys.status AS key_status, api_keys.secret_encrypted AS "
-    "secret_encrypted, accounts.account_id AS account_id, accounts.status AS account_status, "
-    "accounts.tier AS tier, accounts.limit_overrides AS limit_overrides, members.workspace_id "
-    "AS workspace_id, members.member_id AS member_id, members.role AS role, members.status AS "
-    "member_status \nFROM api_keys JOIN members ON members.account_id = api_keys.account_id AND "
-    "members.member_id = api_keys.member_id JOIN accounts ON accounts.account_id = "
-    "api_keys.account_id \nWHERE api_keys.api_key = %s::VARCHAR AND api_keys.status = "
-    "%s::VARCHAR AND accounts.status = %s::VARCHAR AND members.status = %s::VARCHAR AND "
-    "accounts.account_id = %s::VARCHAR AND members.workspace_id = %s::VARCHAR AND "
-    "members.member_id = %s::VARCHAR AND members.role = %s::VARCHAR AND accounts.tier = "
-    "%s::VARCHAR AND coalesce(accounts.limit_overrides, %s::JSONB) = %s::JSONB), \nclaimed AS "
-    "\n(INSERT INTO used_signatures (account_id, signature, expires_at) SELECT "
-    "found_key.account_id AS account_id, %s::VARCHAR AS anon_1, %s::TIMESTAMP WITH TIME ZONE AS "
-    "anon_2 \nFROM found_key \nWHERE found_key.key_status = %s::VARCHAR ON CONFLICT DO NOTHING "
-    "RETURNING used_signatures.account_id), \n"
+# written only when the claim was made now, committed on its own (auth/keys.py, ``claim_late``):
+# the key lookup and claim above with these conditions, then the create's insert.
+KEY_HOLDS = (
+    "api_keys.api_key = %s::VARCHAR AND api_keys.status = %s::VARCHAR AND accounts.status = "
+    "%s::VARCHAR AND members.status = %s::VARCHAR AND accounts.account_id = %s::VARCHAR AND "
+    "members.workspace_id = %s::VARCHAR AND members.member_id = %s::VARCHAR AND members.role = "
+    "%s::VARCHAR AND accounts.tier = %s::VARCHAR AND coalesce(accounts.limit_overrides, "
+    "%s::JSONB) = %s::JSONB)"
 )
 
 
 def _claiming_create() -> str:
+    key, results = "api_keys.api_key = %s::VARCHAR)", ")\n SELECT found_key.key_status"
+    assert all(part in SQL_API_KEY_AND_CLAIM for part in (key, results))
+    claim = SQL_API_KEY_AND_CLAIM.split(results)[0].replace(key, KEY_HOLDS) + "), \n"
     guard = "entities.owner_id = %s::VARCHAR)"
     log = ")\n INSERT INTO record_logs"
     returning = "RETURNING record_logs.log_id"
     assert all(part in SQL_INSERT_RECORD_AND_LOG for part in (guard, log, returning))
-    return SQL_KEY_HOLDS_AND_CLAIM + (
+    return claim + (
         SQL_INSERT_RECORD_AND_LOG.removeprefix("WITH ")
         .replace(guard, guard + " AND (EXISTS (SELECT claimed.account_id \nFROM claimed))")
         .replace(log, "), \nwritten AS \n(INSERT INTO record_logs")
