@@ -109,21 +109,23 @@ class Authenticator:
         signed = parse_authorization(header)
         until = _spent_until(signed, now)
         signature = signed.signature.lower()
-        # A header the remembered secret refuses is answered as an unknown key's would be: by
-        # the key first (it may be gone), then the date and the signature.
+        # Remembered, and the header passed with its secret. A header the remembered secret
+        # refuses is answered as an unknown key's would be: by the key first (it may be gone),
+        # then the date and the signature.
         known = self._known.get(signed.api_key)
-        checked = known is not None and self._passes(signed, known.secret, now)
+        if known is not None and not self._passes(signed, known.secret, now):
+            known = None
         parameters = {"api_key": signed.api_key, "signature": signature, "expires_at": until}
         late = claim_late and self.replay_store.claiming(uow, _KEY_HOLDS) is not None
-        if known is not None and checked and late:
+        if known is not None and late:
             uow.open_with(_LateClaim(self, uow, {**parameters, **_known_facts(known.caller)}))
             return known.caller
         claiming = self.replay_store.claiming(uow, _KEY_LOOKUP)
         lookup = _DIRECT_KEY_LOOKUP if claiming is None else claiming
-        row = lookup.first(uow.session, parameters, alone=checked)
+        row = lookup.first(uow.session, parameters, alone=known is not None)
         if row is None or row.key_status != KeyStatus.ACTIVE:
             raise InvalidAPIKey("The API key is not valid")
-        if known is not None and checked:
+        if known is not None:
             secret = known.secret
         else:
             decrypted = self.secret_box.decrypt(row.secret_encrypted)
