@@ -25,7 +25,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import Executable, ReturnsRows
 
-from crmcore.db.session import owes_opening
+from crmcore.db.session import has_unflushed_objects, owes_opening
 
 _IDLE = pq.TransactionStatus.IDLE
 _CURSOR = "crmcore.direct.cursor"
@@ -72,8 +72,7 @@ class DirectStatement:
                     return self._run(bind.dialect, pooled, pooled.invalidate, parameters, True)
                 finally:
                     pooled.close()
-        # Objects added but not yet flushed are work of the transaction too.
-        alone = alone and not (session.new or session.dirty or session.deleted)
+        alone = alone and not has_unflushed_objects(session)
         return self.first_on(session.connection(), parameters, alone=alone)
 
     def first_on(

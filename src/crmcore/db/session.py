@@ -76,10 +76,15 @@ class UnitOfWork:
                 hook(session)
 
 
+def has_unflushed_objects(session: Session) -> bool:
+    """Objects added, changed or deleted but not yet flushed: work of the transaction too."""
+    return bool(session.new or session.dirty or session.deleted)
+
+
 def take_opening(session: Session) -> Opening | None:
     """The opening a statement about to run alone, on its own connection, must carry: the one
     the session owes, when the session has run nothing yet. The statement takes it over."""
-    if session.in_transaction() or session.new or session.dirty or session.deleted:
+    if session.in_transaction() or has_unflushed_objects(session):
         return None
     opening: Opening | None = session.info.pop(_OPENING, None)
     return opening
